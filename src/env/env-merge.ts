@@ -1,0 +1,144 @@
+import { PpgError } from '../ppg-error.js';
+import { parseEnvLines, unquoteValue, type EnvAssignment, type EnvEntry } from './env-lines.js';
+
+/**
+ * The pure `.env` merge used by `ppg init --db`, `ppg init --local`, `ppg create-db --env` and
+ * `ppg dev --env`. It edits only the entries of the keys it is given and returns every other byte
+ * unchanged: comments, blank lines, ordering, CRLF endings, a missing final newline, malformed lines.
+ */
+
+/** A value to set: a plain string is quoted as needed; `{ raw }` is written after `=` exactly as given. */
+export type EnvValue = string | { raw: string };
+
+export interface SetEnvOptions {
+  /**
+   * When set, an existing value that changes is kept as a comment right above the key:
+   * `# KEY (<label>): <previous raw value>`, so a later command can switch back.
+   */
+  commentPrevious?: string;
+  /** Removes marker comments `# KEY (<label>): …` for the given label (used when switching back). */
+  dropMarker?: string;
+}
+
+export interface EnvChange {
+  key: string;
+  action: 'added' | 'updated' | 'unchanged';
+  /** The previous (effective) value as a loader would read it, when there was one. */
+  previous?: string;
+  /** How many times the key appeared; the last occurrence is the effective one and is the one updated. */
+  occurrences: number;
+}
+
+export interface EnvMergeResult {
+  text: string;
+  changes: EnvChange[];
+}
+
+/**
+ * Sets each key to its value. For a key that exists, the LAST occurrence is rewritten in place (the
+ * one dotenv and `node --env-file` actually use; earlier duplicates are left alone, byte for byte),
+ * keeping `export`, spacing, inline comment, line terminator and quote style. A new key is appended
+ * as `KEY="value"` with the file's own line ending. Throws PpgError `env_unrepresentable` for a value
+ * no quote style can hold (a newline plus every quote character).
+ */
+export function setEnvVars(text: string, vars: Record<string, EnvValue>, options: SetEnvOptions = {}): EnvMergeResult {
+  let entries = parseEnvLines(text);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const changes: EnvChange[] = [];
+  if (options.dropMarker !== undefined) {
+    const markers = new Set(Object.keys(vars).map((key) => markerPrefix(key, options.dropMarker as string)));
+    entries = entries.filter((entry) => ![...markers].some((prefix) => entry.text.startsWith(prefix)));
+  }
+  for (const [key, value] of Object.entries(vars)) {
+    const indexes = entries.flatMap((entry, index) => (entry.assignment?.key === key ? [index] : []));
+    const lastIndex = indexes[indexes.length - 1];
+    if (lastIndex === undefined) {
+      appendEntry(entries, `${key}=${typeof value === 'string' ? quoteValue(value, '"') : value.raw}`, eol);
+      changes.push({ key, action: 'added', occurrences: 0 });
+      continue;
+    }
+    const current = entries[lastIndex] as EnvEntry & { assignment: EnvAssignment };
+    const assignment = current.assignment;
+    const previous = unquoteValue(assignment.raw, assignment.quote, assignment.unterminated);
+    const raw = typeof value === 'string' ? requote(value, assignment) : value.raw;
+    if (raw === assignment.raw) {
+      changes.push({ key, action: 'unchanged', previous, occurrences: indexes.length });
+      continue;
+    }
+    // A malformed value had no closing quote, so its "suffix" was part of the value: drop it with the value.
+    const rewritten = { text: `${assignment.prefix}${raw}${assignment.suffix}${assignment.eol}` };
+    const replacement: EnvEntry[] = [rewritten];
+    if (options.commentPrevious !== undefined) {
+      const lineEol = assignment.eol || eol;
+      const marker = `${markerPrefix(key, options.commentPrevious)}${assignment.raw.split(/\r?\n/).join(`${lineEol}# `)}${lineEol}`;
+      const above = entries[lastIndex - 1];
+      // Re-running the same switch must not stack markers: replace the one right above.
+      if (above && above.text.startsWith(markerPrefix(key, options.commentPrevious))) {
+        entries.splice(lastIndex - 1, 2, { text: marker }, ...replacement);
+      } else {
+        entries.splice(lastIndex, 1, { text: marker }, ...replacement);
+      }
+    } else {
+      entries.splice(lastIndex, 1, ...replacement);
+    }
+    changes.push({ key, action: 'updated', previous, occurrences: indexes.length });
+  }
+  return { text: entries.map((entry) => entry.text).join(''), changes };
+}
+
+/** The effective value of a key (last occurrence wins, as in dotenv), or undefined when absent. */
+export function readEnvVar(text: string, key: string): string | undefined {
+  let value: string | undefined;
+  for (const entry of parseEnvLines(text)) {
+    const a = entry.assignment;
+    if (a?.key === key) value = unquoteValue(a.raw, a.quote, a.unterminated);
+  }
+  return value;
+}
+
+/** The raw value stored in a marker comment `# KEY (<label>): <raw>`, or undefined. The last marker wins. */
+export function readMarker(text: string, key: string, label: string): string | undefined {
+  const prefix = markerPrefix(key, label);
+  let raw: string | undefined;
+  for (const entry of parseEnvLines(text)) {
+    if (entry.text.startsWith(prefix)) raw = entry.text.slice(prefix.length).replace(/\r?\n$/, '');
+  }
+  return raw;
+}
+
+export function markerPrefix(key: string, label: string): string {
+  return `# ${key} (${label}): `;
+}
+
+function appendEntry(entries: EnvEntry[], line: string, eol: string): void {
+  const last = entries[entries.length - 1];
+  // A file without a final newline gets one before our line; the bytes already there stay as they are.
+  if (last && !last.text.endsWith('\n')) entries.push({ text: eol });
+  entries.push({ text: `${line}${eol}` });
+}
+
+/** Keeps the existing quote style when it can hold the value; adds quotes when an unquoted value needs them. */
+function requote(value: string, previous: EnvAssignment): string {
+  if (previous.quote !== undefined && !previous.unterminated && canQuote(value, previous.quote)) return quoteValue(value, previous.quote);
+  if (previous.quote === undefined && /^[^\s#"'`\\]*$/.test(value)) return value;
+  return quoteValue(value, '"');
+}
+
+function canQuote(value: string, quote: string): boolean {
+  if (value.includes(quote)) return false;
+  // Only double quotes expand `\n`; a real newline inside single quotes or backticks would span lines.
+  return quote === '"' || !/[\r\n]/.test(value);
+}
+
+/** Quotes with the preferred character, falling back to another one the value does not contain. */
+export function quoteValue(value: string, preferred: '"' | "'" | '`'): string {
+  const order = [preferred, '"', "'", '`'] as const;
+  for (const quote of order) {
+    if (!canQuote(value, quote)) continue;
+    const body = quote === '"' ? value.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : value;
+    return `${quote}${body}${quote}`;
+  }
+  throw new PpgError('env_unrepresentable', 'the value cannot be written to .env: it contains every quote character', {
+    hint: 'remove the quote characters from the value',
+  });
+}
