@@ -1,3 +1,14 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { createScramSha256Data, type ScramSha256Data } from 'pg-gateway';
+import { PpgError } from '../ppg-error.js';
+import { ClientSession, type DatabaseCommand, type SessionHost } from './client-session.js';
+import { performHandshake } from './connection-handshake.js';
+import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
+import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
+
 /**
  * Public entry point of the wire server: serves PGlite databases over the Postgres protocol on TCP.
  * Heavy modules (PGlite, pg-gateway) are imported only from here and below, so callers that merely
@@ -21,6 +32,11 @@ export interface DbServerOptions {
   password?: string;
   /** Receives one line per notable server event (connections, errors). Default: silent. */
   log?: (line: string) => void;
+  /**
+   * How long a query may wait for the engine while another connection holds it inside a transaction,
+   * before failing with 55P03. Default 30 s; 0 waits forever.
+   */
+  lockWaitTimeoutMs?: number;
 }
 
 export interface DbServer {
@@ -28,18 +44,149 @@ export interface DbServer {
   readonly port: number;
   /** `postgres://user:password@host:port/postgres?sslmode=disable` */
   readonly url: string;
-  /** Names of the databases currently known (one PGlite each). */
-  databases(): string[];
+  /** Names of the databases on disk (one PGlite data directory each). */
+  databases(): Promise<string[]>;
   /** Stops accepting, rolls back open transactions, closes every PGlite cleanly. Idempotent. */
   close(): Promise<void>;
 }
 
 
+
+const AUTHENTICATION_TIMEOUT_MS = 60_000;
+
 /**
- * Starts serving. Fails with PpgError code `PORT_IN_USE` when the port is taken.
- * (Implementation lands in this file; callers import it lazily.)
+ * Starts serving. The main database (`postgres`, also reachable as `template1`) is created from the
+ * template on first start. Fails with PpgError `PORT_IN_USE` when the port is taken.
  */
 export async function startDbServer(options: DbServerOptions): Promise<DbServer> {
-  void options;
-  throw new Error('startDbServer: not implemented yet');
+  const host = options.host ?? '127.0.0.1';
+  const user = options.user ?? 'postgres';
+  const password = options.password ?? 'postgres';
+  const log = options.log ?? (() => undefined);
+  const templateCacheDir = options.templateCacheDir ?? path.join(options.dataRoot, '..', 'templates');
+  await mkdir(options.dataRoot, { recursive: true });
+
+  const registry = new DatabaseRegistry<ClientSession>(options.dataRoot, templateCacheDir);
+  await registry.openMain();
+  const scram = await createScramSha256Data(password);
+  // Unknown users get a verifier for a random password, so they fail exactly like a wrong password.
+  const decoy = await createScramSha256Data(randomBytes(18).toString('base64'));
+  const scramFor = (username: string): ScramSha256Data => (username === user ? scram : decoy);
+
+  const sessions = new Map<number, ClientSession>();
+  const sockets = new Set<net.Socket>();
+  let nextPid = 1000 + randomInt(8000);
+  let closing: Promise<void> | null = null;
+
+  const sessionHost: SessionHost = {
+    log,
+    lockWaitTimeoutMs: options.lockWaitTimeoutMs ?? 30_000,
+    databaseCommand: (session, command) => runDatabaseCommand(registry, sessions, session, command),
+    onClose: (session) => sessions.delete(session.pid),
+  };
+
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setNoDelay(true);
+    void acceptClient(socket);
+  });
+
+  async function acceptClient(socket: net.Socket): Promise<void> {
+    const handshake = await performHandshake(socket, {
+      scramFor,
+      timeoutMs: AUTHENTICATION_TIMEOUT_MS,
+      onCancelRequest: (pid, secret) => {
+        const session = sessions.get(pid);
+        if (session && session.secret === secret) session.cancel();
+      },
+    });
+    if (!handshake || socket.destroyed || closing) return;
+    const database = handshake.params.database || handshake.params.user || MAIN_DATABASE;
+    let engine;
+    try {
+      engine = await registry.open(database);
+    } catch (error) {
+      log(`could not open database "${database}": ${error instanceof Error ? error.message : String(error)}`);
+      socket.end(errorResponse({ severity: 'FATAL', code: '58000', message: `could not open database "${database}": ${error instanceof Error ? error.message : String(error)}` }));
+      return;
+    }
+    if (!engine) {
+      socket.end(errorResponse({ severity: 'FATAL', code: '3D000', message: `database "${database}" does not exist` }));
+      return;
+    }
+    if (socket.destroyed || closing) return;
+    const pid = nextPid++;
+    const session = new ClientSession(socket, engine, handshake.params, pid, randomInt(2 ** 31), sessionHost);
+    sessions.set(pid, session);
+    session.start();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE'
+        ? new PpgError('PORT_IN_USE', `port ${options.port ?? 0} on ${host} is already in use`, { hint: 'choose another port with --port, or stop what holds it' })
+        : error);
+    });
+    server.listen(options.port ?? 0, host, () => resolve());
+  }).catch(async (error) => {
+    await registry.closeAll();
+    throw error;
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host.includes(':') ? `[${host}]` : host}:${port}/${MAIN_DATABASE}?sslmode=disable`;
+
+  return {
+    host,
+    port,
+    url,
+    databases: () => registry.names(),
+    close() {
+      closing ??= (async () => {
+        server.close();
+        for (const session of [...sessions.values()]) {
+          session.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
+        }
+        for (const socket of sockets) socket.destroy();
+        await registry.closeAll();
+      })();
+      return closing;
+    },
+  };
 }
+
+async function runDatabaseCommand(
+  registry: DatabaseRegistry<ClientSession>, sessions: Map<number, ClientSession>, session: ClientSession, command: DatabaseCommand,
+): Promise<Uint8Array> {
+  const name = registry.resolveName(command.name);
+  try {
+    if (command.kind === 'create-database') {
+      if (!(await registry.create(name))) return errorResponse({ severity: 'ERROR', code: '42P04', message: `database "${command.name}" already exists` });
+      return commandComplete('CREATE DATABASE');
+    }
+    if (!(await registry.exists(name))) {
+      if (command.ifExists) {
+        return concatBytes([errorResponse({ severity: 'NOTICE', code: '00000', message: `database "${command.name}" does not exist, skipping` }), commandComplete('DROP DATABASE')]);
+      }
+      return errorResponse({ severity: 'ERROR', code: '3D000', message: `database "${command.name}" does not exist` });
+    }
+    if (name === session.engine.name) return errorResponse({ severity: 'ERROR', code: '55006', message: 'cannot drop the currently open database' });
+    if (name === MAIN_DATABASE) {
+      return errorResponse({ severity: 'ERROR', code: '55006', message: `cannot drop the main database "${MAIN_DATABASE}" of a ppg-dev server`, hint: 'remove the whole instance with ppg dev rm instead' });
+    }
+    const users = [...sessions.values()].filter((s) => s.engine.name === name);
+    if (users.length > 0 && !command.force) {
+      return errorResponse({
+        severity: 'ERROR', code: '55006', message: `database "${command.name}" is being accessed by other users`,
+        detail: `There ${users.length === 1 ? 'is 1 other session' : `are ${users.length} other sessions`} using the database.`,
+      });
+    }
+    for (const user of users) user.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
+    await registry.drop(name);
+    return commandComplete('DROP DATABASE');
+  } catch (error) {
+    return errorResponse({ severity: 'ERROR', code: '58000', message: error instanceof Error ? error.message : String(error) });
+  }
+}
+

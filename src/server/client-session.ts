@@ -1,0 +1,572 @@
+import type { Socket } from 'node:net';
+import { filterFrames, FRAME_TYPE, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
+import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
+import type { Engine } from './engine.js';
+import { WaitAbortedError } from './engine-queue.js';
+import { FrameLengthError, FrameReader } from './frame-reader.js';
+import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsFromStartup } from './session-settings.js';
+import {
+  backendKeyData, concatBytes, copyFailMessage, cstring, errorResponse, frame, notificationResponse,
+  parameterStatus, queryMessage, readCString, readyForQuery, SYNC_MESSAGE, type ErrorFields, type TransactionStatus,
+} from './wire-messages.js';
+
+/**
+ * One client connection after authentication. It turns the client's messages into batches (a simple Query,
+ * or extended-protocol messages up to Sync/Flush), runs each batch on the engine while owning it, and keeps
+ * what Postgres keeps per session — prepared statement names, settings, LISTEN channels — apart from the
+ * other clients sharing the same single-session PGlite.
+ */
+export interface SessionHost {
+  log(line: string): void;
+  /** How long a client may wait for an engine held by another client's open transaction. */
+  lockWaitTimeoutMs: number;
+  /** CREATE/DROP DATABASE; resolves with the reply frames (without ReadyForQuery). */
+  databaseCommand(session: ClientSession, effect: DatabaseCommand): Promise<Uint8Array>;
+  onClose(session: ClientSession): void;
+}
+
+export type DatabaseCommand =
+  | { kind: 'create-database'; name: string }
+  | { kind: 'drop-database'; name: string; ifExists: boolean; force: boolean };
+
+const T = { Q: 0x51, P: 0x50, B: 0x42, D: 0x44, E: 0x45, C: 0x43, H: 0x48, S: 0x53, F: 0x46, X: 0x58, d: 0x64, c: 0x63, f: 0x66 } as const;
+const EXTENDED = new Set<number>([T.P, T.B, T.D, T.E, T.C]);
+/** Bigger COPY FROM STDIN payloads are refused rather than buffered. */
+const COPY_LIMIT_BYTES = 512 * 1024 * 1024;
+
+type BatchEnd = 'sync' | 'flush' | 'query';
+
+interface CopyIn {
+  query: Uint8Array;
+  parts: Uint8Array[];
+  size: number;
+}
+
+export class ClientSession {
+  settings: Map<string, string>;
+  settingsDirty = false;
+  readonly channels = new Set<string>();
+  /** Engine-side names of this session's prepared statements (protocol and SQL level). */
+  readonly statementNames = new Set<string>();
+  status: TransactionStatus = 'I';
+  closed = false;
+  readonly namePrefix: string;
+
+  private readonly reader = new FrameReader();
+  private readonly inbox: Uint8Array[] = [];
+  private inboxHead = 0;
+  private draining = false;
+  private pending: Uint8Array[] = [];
+  private pendingEffects: StatementEffects[] = [];
+  private pendingUsesUnnamed = false;
+  private pendingParsesUnnamed: Uint8Array | null = null;
+  private lastUnnamedParse: Uint8Array | null = null;
+  /** The engine holds part of an extended batch of ours (sent at Flush, no Sync yet). */
+  private midExtended = false;
+  private skipUntilSync = false;
+  private copyIn: CopyIn | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly engine: Engine<ClientSession>,
+    readonly startupParams: Record<string, string>,
+    readonly pid: number,
+    readonly secret: number,
+    private readonly host: SessionHost,
+  ) {
+    this.namePrefix = `ppg${pid}_`;
+    this.settings = settingsFromStartup(startupParams, engine.parameterStatus);
+    engine.sessions.add(this);
+  }
+
+  hasNeighbours(): boolean {
+    return this.engine.sessions.size > 1;
+  }
+
+  get applicationName(): string {
+    return this.startupParams.application_name || 'unnamed client';
+  }
+
+  /** Sends the greeting (ParameterStatus set, BackendKeyData, ReadyForQuery) and starts reading. */
+  start(): void {
+    const greeting: Uint8Array[] = [];
+    const overrides = new Map([...this.settings].map(([k, v]) => [k.toLowerCase(), v]));
+    for (const [name, value] of this.engine.parameterStatus) {
+      greeting.push(parameterStatus(name, overrides.get(name.toLowerCase()) ?? value));
+    }
+    greeting.push(backendKeyData(this.pid, this.secret), readyForQuery('I'));
+    this.write(concatBytes(greeting));
+    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.socket.on('close', () => this.close());
+    this.socket.on('error', () => this.close());
+  }
+
+  private receive(chunk: Buffer): void {
+    let frames: Uint8Array[];
+    try {
+      frames = this.reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    } catch (error) {
+      if (error instanceof FrameLengthError) return this.terminate({ severity: 'FATAL', code: '08P01', message: error.message });
+      throw error;
+    }
+    for (const f of frames) this.inbox.push(f);
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.inboxHead < this.inbox.length && !this.closed) {
+        const f = this.inbox[this.inboxHead++]!;
+        if (this.inboxHead > 4096) {
+          this.inbox.splice(0, this.inboxHead);
+          this.inboxHead = 0;
+        }
+        const wait = this.handle(f);
+        if (wait) await wait;
+      }
+      this.inbox.length = 0;
+      this.inboxHead = 0;
+    } catch (error) {
+      this.host.log(`session ${this.pid}: ${error instanceof Error ? error.stack : String(error)}`);
+      this.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private handle(f: Uint8Array): Promise<void> | void {
+    const type = f[0]!;
+    this.clearIdleTimer();
+    if (this.copyIn) return this.handleCopyMessage(f);
+    if (this.skipUntilSync) {
+      if (type === T.S) {
+        this.skipUntilSync = false;
+        return this.endBatch(f, 'sync');
+      }
+      if (type === T.X) this.close();
+      return;
+    }
+    if (EXTENDED.has(type)) return this.addExtended(f);
+    switch (type) {
+      case T.Q:
+        return this.handleQuery(f);
+      case T.S:
+        return this.endBatch(f, 'sync');
+      case T.H:
+        return this.endBatch(f, 'flush');
+      case T.F:
+        return this.endBatch(f, 'sync');
+      case T.X:
+        this.close();
+        return;
+      case T.d:
+      case T.c:
+      case T.f:
+        return; // Postgres ignores COPY messages outside COPY mode.
+      default:
+        return this.terminate({ severity: 'FATAL', code: '08P01', message: `invalid frontend message type ${type}` });
+    }
+  }
+
+  // ---- simple query ----
+
+  private handleQuery(f: Uint8Array): Promise<void> | void {
+    const sql = readCString(f, 5).value;
+    const rewrite = rewriteQueryText(sql, this);
+    if (rewrite.error) return this.replyError(rewrite.error, 'query');
+    const effects = rewrite.effects;
+    if (effects.database) {
+      if (this.status === 'I' && this.pending.length === 0) return this.runDatabaseCommand(effects.database);
+      // Inside a transaction block PGlite itself gives the exact error (25001).
+    }
+    if (effects.copyFromStdin) return this.startCopyIn(rewrite.sql === sql ? f : queryMessage(rewrite.sql));
+    const message = rewrite.sql === sql ? f : queryMessage(rewrite.sql);
+    this.pendingEffects.push(effects);
+    const parts = this.pending.length > 0 ? [...this.takePending(), message] : [message];
+    return this.run(parts, 'query');
+  }
+
+  // ---- extended protocol ----
+
+  private addExtended(f: Uint8Array): void {
+    const type = f[0]!;
+    if (type === T.P) {
+      const name = readCString(f, 5);
+      const query = readCString(f, name.next);
+      const rewrite = rewriteQueryText(query.value, this);
+      let sqlText = rewrite.sql;
+      if (rewrite.effects.copyFromStdin || rewrite.effects.database || rewrite.error) {
+        // These cannot run through the extended protocol here; a statement that raises the reason keeps
+        // the protocol flow (and PGlite) intact.
+        const reason = rewrite.error?.message ?? (rewrite.effects.copyFromStdin
+          ? 'COPY FROM STDIN over the extended query protocol is not supported by ppg-dev; send it as a simple query'
+          : 'CREATE/DROP DATABASE over the extended query protocol is not supported by ppg-dev; send it as a simple query');
+        sqlText = `DO $ppg$BEGIN RAISE EXCEPTION '%', ${quote(reason)} USING ERRCODE = '0A000'; END$ppg$`;
+      } else this.pendingEffects.push(rewrite.effects);
+      const engineName = name.value === '' ? '' : this.namePrefix + name.value;
+      if (engineName) this.statementNames.add(engineName);
+      const rebuilt = engineName !== '' || sqlText !== query.value
+        ? frame('P', concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
+        : f;
+      if (engineName === '') this.pendingParsesUnnamed = rebuilt;
+      this.pending.push(rebuilt);
+      return;
+    }
+    if (type === T.B) {
+      const portal = readCString(f, 5);
+      const statement = readCString(f, portal.next);
+      if (statement.value === '' && !this.pendingParsesUnnamed) this.pendingUsesUnnamed = true;
+      if (portal.value === '' && statement.value === '') {
+        this.pending.push(f);
+        return;
+      }
+      this.pending.push(frame('B', concatBytes([
+        cstring(this.prefixed(portal.value)), cstring(this.prefixed(statement.value)), f.subarray(statement.next),
+      ])));
+      return;
+    }
+    if (type === T.D || type === T.C) {
+      const kind = f[5]!;
+      const name = readCString(f, 6);
+      if (kind === 0x53 && name.value === '' && !this.pendingParsesUnnamed) this.pendingUsesUnnamed = true;
+      if (type === T.C && kind === 0x53 && name.value !== '') this.statementNames.delete(this.prefixed(name.value));
+      this.pending.push(name.value === '' ? f : frame(String.fromCharCode(type), concatBytes([
+        new Uint8Array([kind]), cstring(this.prefixed(name.value)),
+      ])));
+      return;
+    }
+    // Execute
+    const portal = readCString(f, 5);
+    this.pending.push(portal.value === '' ? f : frame('E', concatBytes([cstring(this.prefixed(portal.value)), f.subarray(portal.next)])));
+  }
+
+  private prefixed(name: string): string {
+    return name === '' ? '' : this.namePrefix + name;
+  }
+
+  private takePending(): Uint8Array[] {
+    const parts = this.pending;
+    this.pending = [];
+    return parts;
+  }
+
+  private endBatch(terminator: Uint8Array, end: BatchEnd): Promise<void> | void {
+    if (this.pending.length === 0 && !this.midExtended && end === 'sync' && terminator[0] === T.S && this.engine.queue.owner !== this) {
+      // Nothing of ours is in the engine: answer Sync without queueing for it.
+      this.write(readyForQuery(this.status));
+      return;
+    }
+    return this.run([...this.takePending(), terminator], end);
+  }
+
+  // ---- running a batch ----
+
+  private run(parts: Uint8Array[], end: BatchEnd, transform?: (out: Uint8Array) => Uint8Array): Promise<void> | void {
+    const bytes = concatBytes(parts);
+    const effects = this.pendingEffects;
+    this.pendingEffects = [];
+    const usesUnnamed = this.pendingUsesUnnamed;
+    const parsesUnnamed = this.pendingParsesUnnamed;
+    this.pendingUsesUnnamed = false;
+    this.pendingParsesUnnamed = null;
+    const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, transform);
+    if (this.engine.queue.tryAcquire(this)) return execute();
+    return this.waitForEngine(end).then((ok) => {
+      if (ok) execute();
+    });
+  }
+
+  /** Queues for the engine. Resolves false (after answering the client) if the wait was cancelled. */
+  private async waitForEngine(end: BatchEnd): Promise<boolean> {
+    const timers: NodeJS.Timeout[] = [];
+    const statementTimeout = durationSettingMs(this.settings, 'statement_timeout');
+    if (statementTimeout > 0) {
+      timers.push(setTimeout(() => this.engine.queue.abort(this, {
+        severity: 'ERROR', code: '57014', message: 'canceling statement due to statement timeout',
+      } satisfies ErrorFields), statementTimeout));
+    }
+    if (this.host.lockWaitTimeoutMs > 0) {
+      timers.push(setTimeout(() => {
+        const holder = this.engine.queue.owner;
+        this.engine.queue.abort(this, {
+          severity: 'ERROR', code: '55P03',
+          message: `canceling statement: the database was held for ${this.host.lockWaitTimeoutMs} ms by another connection's open transaction`,
+          hint: `ppg-dev runs one transaction at a time; commit or roll back the transaction of ${holder ? `"${holder.applicationName}" (pid ${holder.pid})` : 'the other connection'}`,
+        } satisfies ErrorFields);
+      }, this.host.lockWaitTimeoutMs));
+    }
+    try {
+      await this.engine.queue.acquire(this);
+      return true;
+    } catch (error) {
+      if (!(error instanceof WaitAbortedError)) throw error;
+      if (!this.closed) this.replyError(error.reason as ErrorFields, end);
+      return false;
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+    }
+  }
+
+  /** Answers a batch that never reached the engine with an error, as Postgres would. */
+  private replyError(fields: ErrorFields, end: BatchEnd): void {
+    if (end === 'flush') {
+      this.skipUntilSync = true;
+      this.write(errorResponse(fields));
+      return;
+    }
+    this.write(concatBytes([errorResponse(fields), readyForQuery(this.status)]));
+  }
+
+  private execute(
+    bytes: Uint8Array, end: BatchEnd, effects: StatementEffects[], usesUnnamed: boolean,
+    parsesUnnamed: Uint8Array | null, transform?: (out: Uint8Array) => Uint8Array,
+  ): void {
+    const engine = this.engine;
+    if (this.closed) {
+      this.afterBatch('I');
+      return;
+    }
+    let out: Uint8Array;
+    try {
+      applySessionSettings(engine, this, this.host.log);
+      if (usesUnnamed && engine.unnamedStatementOwner !== this && this.lastUnnamedParse) {
+        // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
+        engine.exec(this.lastUnnamedParse);
+      }
+      out = engine.exec(bytes);
+    } catch (error) {
+      this.host.log(`engine failure in session ${this.pid}: ${error instanceof Error ? error.message : String(error)}`);
+      this.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    if (parsesUnnamed) {
+      engine.unnamedStatementOwner = this;
+      this.lastUnnamedParse = parsesUnnamed;
+    } else if (end === 'query') engine.unnamedStatementOwner = null;
+    const summary = summarizeOutput(out);
+    if (summary.hasNotification) out = this.deliverNotifications(out);
+    if (summary.hasError && this.statementNames.size > 0) out = this.unprefixErrors(out);
+    if (transform) out = transform(out);
+    this.write(out);
+    for (const effect of effects) this.applyEffects(effect, summary.hasError);
+    this.afterBatch(summary.status ?? (end === 'flush' ? null : this.status));
+  }
+
+  /** Decides whether to keep the engine: only an idle session with no unfinished batch lets go. */
+  private afterBatch(status: TransactionStatus | null): void {
+    this.midExtended = status === null;
+    if (status !== null) this.status = status;
+    if (this.status === 'I' && !this.midExtended) {
+      if (this.settingsDirty && !this.closed) captureSessionSettings(this.engine, this);
+      this.engine.queue.release(this);
+    } else if (!this.closed && this.status !== 'I') this.armIdleTimer();
+  }
+
+  private applyEffects(effects: StatementEffects, failed: boolean): void {
+    if (effects.settings) this.settingsDirty = true;
+    for (const name of effects.prepared) this.statementNames.add(name);
+    for (const name of effects.deallocated) this.statementNames.delete(name);
+    if (failed && effects.listen.length > 0) {
+      // LISTEN may not have run; keep our bookkeeping as the engine's.
+    }
+    for (const channel of effects.listen) {
+      this.channels.add(channel);
+      let set = this.engine.listeners.get(channel);
+      if (!set) this.engine.listeners.set(channel, (set = new Set()));
+      set.add(this);
+    }
+    for (const channel of effects.unlisten) this.stopListening(channel === '*' ? [...this.channels] : [channel]);
+  }
+
+  /** Drops our interest in channels; the engine keeps LISTENing on those another client still wants. */
+  private stopListening(channels: string[]): void {
+    const keep: string[] = [];
+    for (const channel of channels) {
+      this.channels.delete(channel);
+      const set = this.engine.listeners.get(channel);
+      set?.delete(this);
+      if (set && set.size > 0) keep.push(channel);
+      else this.engine.listeners.delete(channel);
+    }
+    const stillWanted = [...this.engine.listeners.keys()];
+    if (stillWanted.length > 0 && channels.length > 0) {
+      this.engine.execQuery(stillWanted.map((c) => `LISTEN "${c.replace(/"/g, '""')}"`).join('; '));
+    }
+  }
+
+  private deliverNotifications(out: Uint8Array): Uint8Array {
+    return filterFrames(out, (f) => {
+      if (f.type !== FRAME_TYPE.A) return true;
+      const { channel, payload } = parseNotification(f.bytes);
+      const message = notificationResponse(this.pid, channel, payload);
+      for (const listener of this.engine.listeners.get(channel) ?? []) {
+        if (listener !== this) listener.write(message);
+      }
+      // Our own copy stays in our output, where Postgres puts it (before ReadyForQuery), if we listen.
+      return this.channels.has(channel);
+    });
+  }
+
+  private unprefixErrors(out: Uint8Array): Uint8Array {
+    const frames = splitFrames(out);
+    const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
+    return concatBytes(frames.map((f) => {
+      if (f.type !== FRAME_TYPE.E && f.type !== 0x4e) return f.bytes;
+      const text = decoder.decode(f.bytes.subarray(5));
+      if (!text.includes(this.namePrefix)) return f.bytes;
+      return frame(String.fromCharCode(f.type), encoder.encode(text.split(this.namePrefix).join('')));
+    }));
+  }
+
+  // ---- COPY FROM STDIN ----
+
+  /**
+   * PGlite cannot pause in the middle of COPY FROM STDIN, so the data is buffered and the whole COPY runs
+   * in one call at CopyDone. To answer the client's COPY query with the exact CopyInResponse (or the exact
+   * error), the statement is probed first with an immediate CopyFail, inside a savepoint when a transaction
+   * is open.
+   */
+  private startCopyIn(query: Uint8Array): Promise<void> | void {
+    if (this.engine.queue.tryAcquire(this)) return this.probeCopy(query);
+    return this.waitForEngine('query').then((ok) => {
+      if (ok) this.probeCopy(query);
+    });
+  }
+
+  private probeCopy(query: Uint8Array): void {
+    const engine = this.engine;
+    applySessionSettings(engine, this, this.host.log);
+    if (this.status === 'E') {
+      const out = engine.exec(query);
+      this.write(out);
+      this.afterBatch(summarizeOutput(out).status);
+      return;
+    }
+    const inTransaction = this.status === 'T';
+    const probe = inTransaction
+      ? concatBytes([queryMessage('SAVEPOINT ppg_copy_probe'), query, copyFailMessage('ppg-dev probe'), queryMessage('ROLLBACK TO SAVEPOINT ppg_copy_probe; RELEASE SAVEPOINT ppg_copy_probe')])
+      : concatBytes([query, copyFailMessage('ppg-dev probe')]);
+    const out = engine.exec(probe);
+    const copyInResponse = splitFrames(out).find((f) => f.type === FRAME_TYPE.G);
+    if (!copyInResponse) {
+      // The COPY statement itself failed; run it again alone so the error (and an aborted transaction) is real.
+      const real = inTransaction ? engine.exec(query) : out;
+      this.write(real);
+      this.afterBatch(summarizeOutput(real).status);
+      return;
+    }
+    this.copyIn = { query, parts: [], size: 0 };
+    this.write(copyInResponse.bytes.slice());
+    // Outside a transaction nothing needs the engine until CopyDone; a slow upload must not block others.
+    this.afterBatch(inTransaction ? 'T' : 'I');
+  }
+
+  private handleCopyMessage(f: Uint8Array): Promise<void> | void {
+    const copy = this.copyIn!;
+    const type = f[0]!;
+    if (type === T.d) {
+      copy.size += f.length;
+      if (copy.size > COPY_LIMIT_BYTES) {
+        this.copyIn = null;
+        return this.finishCopy(copy.query, [copyFailMessage(`COPY data exceeds ppg-dev's limit of ${COPY_LIMIT_BYTES} bytes; split it into smaller COPY statements`)]);
+      }
+      copy.parts.push(f);
+      return;
+    }
+    if (type === T.H || type === T.S) return; // ignored during COPY, as Postgres does
+    this.copyIn = null;
+    if (type === T.c) return this.finishCopy(copy.query, [...copy.parts, f]);
+    if (type === T.f) return this.finishCopy(copy.query, [f]);
+    return this.finishCopy(copy.query, [copyFailMessage(`unexpected message type 0x${type.toString(16)} during COPY from stdin`)]);
+  }
+
+  private finishCopy(query: Uint8Array, rest: Uint8Array[]): Promise<void> | void {
+    let dropped = false;
+    return this.run([query, ...rest], 'query', (out) => filterFrames(out, (f) => {
+      if (f.type !== FRAME_TYPE.G || dropped) return true;
+      dropped = true;
+      return false;
+    }));
+  }
+
+  // ---- CREATE / DROP DATABASE ----
+
+  private async runDatabaseCommand(command: DatabaseCommand): Promise<void> {
+    const reply = await this.host.databaseCommand(this, command);
+    this.write(concatBytes([reply, readyForQuery(this.status)]));
+  }
+
+  // ---- timers, cancel, teardown ----
+
+  private armIdleTimer(): void {
+    const timeout = durationSettingMs(this.settings, 'idle_in_transaction_session_timeout');
+    if (timeout <= 0) return;
+    this.idleTimer = setTimeout(() => this.terminate({
+      severity: 'FATAL', code: '25P03', message: 'terminating connection due to idle-in-transaction timeout',
+    }), timeout);
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** CancelRequest: a batch still waiting for the engine is removed; a running one cannot be interrupted. */
+  cancel(): void {
+    this.engine.queue.abort(this, { severity: 'ERROR', code: '57014', message: 'canceling statement due to user request' } satisfies ErrorFields);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (!this.socket.destroyed && bytes.length > 0) this.socket.write(bytes);
+  }
+
+  /** Sends a final error and closes the connection. */
+  terminate(fields: ErrorFields): void {
+    if (!this.socket.destroyed) this.socket.end(errorResponse(fields));
+    this.close();
+  }
+
+  /** Releases everything the session holds on the engine. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearIdleTimer();
+    this.copyIn = null;
+    this.pending = [];
+    if (!this.socket.destroyed) this.socket.destroy();
+    const queue = this.engine.queue;
+    queue.abort(this, 'closed');
+    this.engine.sessions.delete(this);
+    this.host.onClose(this);
+    const needsEngine = queue.owner === this || this.statementNames.size > 0 || this.channels.size > 0;
+    if (!needsEngine) return;
+    if (queue.tryAcquire(this)) this.cleanUp();
+    else void queue.acquire(this).then(() => this.cleanUp(), () => undefined);
+  }
+
+  private cleanUp(): void {
+    const engine = this.engine;
+    try {
+      if (!engine.isDead) {
+        if (this.midExtended) engine.exec(SYNC_MESSAGE);
+        if (this.status !== 'I' || engine.isInTransaction()) engine.execQuery('ROLLBACK');
+        // One statement each: a name whose Parse failed does not exist and must not stop the others.
+        for (const name of this.statementNames) engine.execQuery(`DEALLOCATE "${name.replace(/"/g, '""')}"`);
+        if (this.channels.size > 0) this.stopListening([...this.channels]);
+        if (engine.unnamedStatementOwner === this) engine.unnamedStatementOwner = null;
+      }
+    } catch (error) {
+      this.host.log(`cleanup of session ${this.pid} failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      if (engine.settingsOwner === this) engine.settingsOwner = null;
+      engine.queue.release(this);
+    }
+  }
+}
+
+function quote(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

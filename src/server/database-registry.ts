@@ -1,0 +1,108 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createDataDirFromTemplate, isDataDir } from './data-template.js';
+import { Engine } from './engine.js';
+
+/**
+ * The databases of one server: one PGlite data directory each under `dataRoot`, opened on first use.
+ * `CREATE DATABASE` / `DROP DATABASE` from clients land here, so a tool such as `prisma migrate dev` can
+ * make and drop its shadow database on the same server.
+ */
+export const MAIN_DATABASE = 'postgres';
+
+/** Names clients use for the main database (Prisma's local URLs say template1). */
+const ALIASES: Record<string, string> = { template1: MAIN_DATABASE };
+
+/** Folder name for a database name; anything outside [A-Za-z0-9_-] is hex-encoded so no name escapes dataRoot. */
+export function databaseDirName(name: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(name) ? name : `x-${Buffer.from(name, 'utf8').toString('hex')}`;
+}
+
+function databaseNameFromDir(dir: string): string {
+  return dir.startsWith('x-') ? Buffer.from(dir.slice(2), 'hex').toString('utf8') : dir;
+}
+
+export class DatabaseRegistry<S> {
+  private readonly engines = new Map<string, Promise<Engine<S>>>();
+
+  constructor(
+    private readonly dataRoot: string,
+    private readonly templateCacheDir: string,
+  ) {}
+
+  resolveName(name: string): string {
+    return ALIASES[name] ?? name;
+  }
+
+  private dirOf(name: string): string {
+    return path.join(this.dataRoot, databaseDirName(name));
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return this.engines.has(name) || isDataDir(this.dirOf(name));
+  }
+
+  /** Makes the main database if it does not exist yet, and opens it. */
+  async openMain(): Promise<Engine<S>> {
+    if (!(await isDataDir(this.dirOf(MAIN_DATABASE)))) await createDataDirFromTemplate(this.templateCacheDir, this.dirOf(MAIN_DATABASE));
+    return (await this.open(MAIN_DATABASE))!;
+  }
+
+  /** The engine for `name`, opening it on first use; null if no such database exists. */
+  async open(requested: string): Promise<Engine<S> | null> {
+    const name = this.resolveName(requested);
+    let engine = this.engines.get(name);
+    if (!engine) {
+      if (!(await isDataDir(this.dirOf(name)))) return null;
+      engine = this.engines.get(name);
+      if (!engine) {
+        engine = Engine.open<S>(name, this.dirOf(name));
+        this.engines.set(name, engine);
+        engine.catch(() => this.engines.delete(name));
+      }
+    }
+    return engine;
+  }
+
+  /** Returns false if the database already exists. */
+  async create(requested: string): Promise<boolean> {
+    const name = this.resolveName(requested);
+    if (await this.exists(name)) return false;
+    await createDataDirFromTemplate(this.templateCacheDir, this.dirOf(name));
+    return true;
+  }
+
+  /** Closes and deletes a database. Returns false if it does not exist. The caller checks who is connected. */
+  async drop(requested: string): Promise<boolean> {
+    const name = this.resolveName(requested);
+    if (!(await this.exists(name))) return false;
+    const engine = this.engines.get(name);
+    this.engines.delete(name);
+    if (engine) await (await engine).close();
+    await rm(this.dirOf(name), { recursive: true, force: true });
+    return true;
+  }
+
+  /** The open engine for `name`, if it is open. */
+  async openedEngine(requested: string): Promise<Engine<S> | undefined> {
+    return this.engines.get(this.resolveName(requested));
+  }
+
+  async names(): Promise<string[]> {
+    const entries = await readdir(this.dataRoot, { withFileTypes: true }).catch(() => []);
+    const names: string[] = [];
+    for (const entry of entries) {
+      if (entry.isDirectory() && !entry.name.includes('.tmp-') && (await isDataDir(path.join(this.dataRoot, entry.name)))) {
+        names.push(databaseNameFromDir(entry.name));
+      }
+    }
+    return names.sort();
+  }
+
+  /** Rolls back and closes every open engine. */
+  async closeAll(): Promise<void> {
+    const engines = [...this.engines.values()];
+    this.engines.clear();
+    await Promise.allSettled(engines.map(async (e) => (await e).close()));
+  }
+}

@@ -1,0 +1,86 @@
+import { dataRows, firstError } from './backend-output.js';
+import type { Engine } from './engine.js';
+import { quoteIdent, quoteLiteral } from './sql-statements.js';
+
+/**
+ * Per-client session settings on a shared backend. Each client keeps the session-level settings it made
+ * (SET, set_config, startup parameters); before a client runs, the engine is switched to that client's
+ * settings by applying only the difference, so clients that never SET anything cost nothing.
+ */
+export interface SettingsHolder {
+  /** lower-case GUC name → value, as Postgres reports it in pg_settings.setting (or as the client gave it). */
+  settings: Map<string, string>;
+  /** True after the client ran something that may have changed its settings. */
+  settingsDirty: boolean;
+}
+
+const NOT_SETTINGS = new Set(['user', 'database', 'replication', 'options']);
+
+/**
+ * Settings a client asks for in its startup packet: plain parameters and `options=-c name=value` /
+ * `--name=value`. Values equal to the engine's defaults are left out.
+ */
+export function settingsFromStartup(params: Record<string, string>, defaults: ReadonlyMap<string, string>): Map<string, string> {
+  const settings = new Map<string, string>();
+  const add = (name: string, value: string) => {
+    const key = name.toLowerCase().replace(/-/g, '_');
+    const defaultValue = [...defaults].find(([k]) => k.toLowerCase() === key)?.[1];
+    if (defaultValue !== undefined && defaultValue.toLowerCase() === value.toLowerCase()) return;
+    settings.set(key, value);
+  };
+  for (const [name, value] of Object.entries(params)) {
+    if (!NOT_SETTINGS.has(name)) add(name, value);
+  }
+  const options = params.options?.match(/(?:\\.|\S)+/g) ?? [];
+  for (let i = 0; i < options.length; i++) {
+    let option = options[i]!.replace(/\\(.)/g, '$1');
+    if (option === '-c' && options[i + 1]) option = options[++i]!.replace(/\\(.)/g, '$1');
+    else if (option.startsWith('-c')) option = option.slice(2);
+    else if (option.startsWith('--')) option = option.slice(2);
+    else continue;
+    const eq = option.indexOf('=');
+    if (eq > 0) add(option.slice(0, eq), option.slice(eq + 1));
+  }
+  return settings;
+}
+
+/** Makes the engine's session settings those of `session`. Must be called by the engine's owner. */
+export function applySessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S, log: (line: string) => void): void {
+  if (engine.settingsOwner === session) return;
+  const statements: string[] = [];
+  for (const name of engine.appliedSettings.keys()) {
+    if (!session.settings.has(name)) statements.push(`RESET ${quoteIdent(name)}`);
+  }
+  const assignments: string[] = [];
+  for (const [name, value] of session.settings) {
+    if (engine.appliedSettings.get(name) !== value) assignments.push(`set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, false)`);
+  }
+  if (assignments.length > 0) statements.push(`SELECT ${assignments.join(', ')}`);
+  if (statements.length > 0) {
+    const error = firstError(engine.execQuery(statements.join('; ')));
+    if (error) log(`could not restore session settings: ${error.get('M')}`);
+  }
+  engine.appliedSettings = new Map(session.settings);
+  engine.settingsOwner = session;
+}
+
+/** Reads the session-level settings back from the engine after `session` changed them. */
+export function captureSessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S): void {
+  const rows = dataRows(engine.execQuery("SELECT lower(name), setting FROM pg_settings WHERE source = 'session'"));
+  session.settings = new Map(rows.map(([name, value]) => [name ?? '', value ?? '']));
+  session.settingsDirty = false;
+  engine.appliedSettings = new Map(session.settings);
+  engine.settingsOwner = session;
+}
+
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration setting in milliseconds (0 = off). pg_settings reports these in ms; clients may add units. */
+export function durationSettingMs(settings: ReadonlyMap<string, string>, name: string): number {
+  const raw = settings.get(name);
+  if (!raw) return 0;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw.replace(/^'|'$/g, ''));
+  if (!match) return 0;
+  const unit = UNIT_MS[(match[2] || 'ms').toLowerCase()];
+  return unit === undefined ? 0 : Number(match[1]) * unit;
+}

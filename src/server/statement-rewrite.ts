@@ -1,0 +1,114 @@
+import type { DatabaseCommand } from './client-session.js';
+import { classifyStatement, mayNeedRewrite, quoteIdent, splitStatements } from './sql-statements.js';
+import type { ErrorFields } from './wire-messages.js';
+
+/**
+ * Rewrites a client's SQL so that what Postgres keeps per session stays per client on the shared engine:
+ * SQL-level prepared statement names get the client's prefix, DEALLOCATE ALL only touches the client's own
+ * statements, and statements with side effects the server must track are reported as effects.
+ */
+export interface StatementEffects {
+  settings: boolean;
+  prepared: string[];
+  deallocated: string[];
+  listen: string[];
+  /** Channel names, or '*' for all. */
+  unlisten: string[];
+  copyFromStdin: boolean;
+  database?: DatabaseCommand;
+}
+
+export interface RewriteContext {
+  namePrefix: string;
+  statementNames: ReadonlySet<string>;
+  /** True if other clients share the engine (DISCARD ALL would reach into their sessions). */
+  hasNeighbours(): boolean;
+}
+
+export interface Rewrite {
+  sql: string;
+  effects: StatementEffects;
+  error?: ErrorFields;
+}
+
+const NO_EFFECTS: StatementEffects = Object.freeze({
+  settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false,
+}) as StatementEffects;
+
+export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite {
+  if (!mayNeedRewrite(sql)) return { sql, effects: NO_EFFECTS };
+  const statements = splitStatements(sql);
+  const effects: StatementEffects = { settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false };
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const statement of statements) {
+    const kind = classifyStatement(sql, statement);
+    switch (kind.kind) {
+      case 'set':
+        effects.settings = true;
+        break;
+      case 'listen':
+        effects.listen.push(kind.channel);
+        break;
+      case 'unlisten':
+        effects.unlisten.push(kind.channel);
+        break;
+      case 'prepare':
+      case 'execute': {
+        const engineName = context.namePrefix + kind.name.value;
+        edits.push({ start: kind.name.start, end: kind.name.end, text: quoteIdent(engineName) });
+        if (kind.kind === 'prepare') effects.prepared.push(engineName);
+        break;
+      }
+      case 'deallocate': {
+        if (kind.name === 'all') {
+          const own = [...context.statementNames];
+          effects.deallocated.push(...own);
+          edits.push({
+            start: statement.start, end: statement.end,
+            text: own.length > 0 ? own.map((n) => `DEALLOCATE ${quoteIdent(n)}`).join('; ') : 'SELECT WHERE false',
+          });
+        } else {
+          const engineName = context.namePrefix + kind.name.value;
+          effects.deallocated.push(engineName);
+          edits.push({ start: kind.name.start, end: kind.name.end, text: quoteIdent(engineName) });
+        }
+        break;
+      }
+      case 'discard-all':
+        if (context.hasNeighbours()) {
+          return { sql, effects, error: {
+            severity: 'ERROR', code: '0A000', message: 'DISCARD ALL is not supported while other clients share this ppg-dev database',
+            hint: 'use DEALLOCATE ALL, RESET ALL and UNLISTEN * instead',
+          } };
+        }
+        effects.settings = true;
+        effects.deallocated.push(...context.statementNames);
+        effects.unlisten.push('*');
+        break;
+      case 'copy-from-stdin':
+        if (statements.length > 1) {
+          return { sql, effects, error: {
+            severity: 'ERROR', code: '0A000', message: 'COPY FROM STDIN must be sent as a query of its own to ppg-dev',
+          } };
+        }
+        effects.copyFromStdin = true;
+        break;
+      case 'create-database':
+      case 'drop-database':
+        if (statements.length > 1) {
+          return { sql, effects, error: {
+            severity: 'ERROR', code: '25001', message: `${kind.kind === 'create-database' ? 'CREATE' : 'DROP'} DATABASE cannot run inside a transaction block`,
+          } };
+        }
+        effects.database = kind;
+        break;
+      case 'other':
+        break;
+    }
+  }
+  let rewritten = sql;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) {
+    rewritten = rewritten.slice(0, edit.start) + edit.text + rewritten.slice(edit.end);
+  }
+  return { sql: rewritten, effects };
+}
