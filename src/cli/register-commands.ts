@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { register as registerInit } from './commands/init.js';
+import { register as registerCreateDb } from './commands/create-db.js';
+import { register as registerLogin } from './commands/login.js';
+import { register as registerLogout } from './commands/logout.js';
+import { register as registerDev } from './commands/dev.js';
 
 /**
  * The one place that knows every top-level command. Each command module exports
@@ -8,4 +13,9 @@ import type { CliIo } from './cli-io.js';
 export function registerCommands(program: Command, io: CliIo): void {
   void program;
   void io;
+  registerDev(program, io);
+  registerInit(program, io);
+  registerCreateDb(program, io);
+  registerLogin(program, io);
+  registerLogout(program, io);
 }

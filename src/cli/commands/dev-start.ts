@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { writeLine, type CliIo } from '../cli-io.js';
+import { PpgError } from '../../ppg-error.js';
+import { startInstances } from '../../instances/start-instances.js';
+import { resolveStateRoot } from '../../instances/state-paths.js';
+
+export function registerDevStart(dev: Command, io: CliIo): void {
+  dev
+    .command('start')
+    .description('start stopped instances in the background, on their previous ports')
+    .argument('<names...>', "instance names or globs, e.g. 'feature-*'")
+    .action(async (names: string[]) => {
+      const outcomes = await startInstances(resolveStateRoot(io.env), names, io.env, io.cwd);
+      for (const outcome of outcomes) {
+        writeLine(io.stderr, `${outcome.name}: ${outcome.detail}`);
+        // One URL per started instance on stdout, in order, for scripts.
+        if (outcome.url) writeLine(io.stdout, outcome.url);
+      }
+      const failed = outcomes.filter((outcome) => outcome.result === 'failed');
+      if (failed.length > 0) {
+        throw new PpgError('START_FAILED', `could not start ${failed.map((outcome) => outcome.name).join(', ')}`, {
+          hint: 'see the lines above; `ppg dev logs <name>` shows a daemon log',
+        });
+      }
+    });
+}

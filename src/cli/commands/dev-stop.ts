@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { writeLine, type CliIo } from '../cli-io.js';
+import { PpgError } from '../../ppg-error.js';
+import { resolveStateRoot } from '../../instances/state-paths.js';
+import { stopInstances } from '../../instances/stop-instances.js';
+
+export function registerDevStop(dev: Command, io: CliIo): void {
+  dev
+    .command('stop')
+    .description('stop running instances (SIGTERM, then SIGKILL after a grace period)')
+    .argument('[names...]', "instance names or globs, e.g. 'feature-*'")
+    .option('-a, --all', 'stop every instance')
+    .action(async (names: string[], options: { all?: boolean }) => {
+      const outcomes = await stopInstances(resolveStateRoot(io.env), names, Boolean(options.all));
+      for (const outcome of outcomes) {
+        writeLine(io.stderr, `${outcome.name}: ${outcome.result} (${outcome.detail})`);
+      }
+      if (outcomes.length === 0) writeLine(io.stderr, 'no instances to stop');
+      const failed = outcomes.filter((outcome) => outcome.result === 'failed');
+      if (failed.length > 0) {
+        throw new PpgError('STOP_FAILED', `could not stop ${failed.map((outcome) => outcome.name).join(', ')}`, {
+          hint: 'see the lines above; `ppg dev ls` shows what is still running',
+        });
+      }
+    });
+}

@@ -1,0 +1,68 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { writeLine, type CliIo } from '../cli-io.js';
+import { resolveProjectInstance } from '../../instances/project-instance.js';
+import { runForeground } from '../../instances/run-foreground.js';
+import { startDetached } from '../../instances/start-instance.js';
+import { resolveStateRoot } from '../../instances/state-paths.js';
+import { registerDevLogs } from './dev-logs.js';
+import { registerDevLs } from './dev-ls.js';
+import { registerDevRm } from './dev-rm.js';
+import { registerDevStart } from './dev-start.js';
+import { registerDevStop } from './dev-stop.js';
+
+interface DevOptions {
+  name?: string;
+  port?: number;
+  detach?: boolean;
+  debug?: boolean;
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError('expected a port number between 1 and 65535');
+  }
+  return port;
+}
+
+/**
+ * `ppg dev` has its own action (start the project's instance) and subcommands (`ls`, `stop`, …).
+ * Commander routes a known subcommand name first; anything else goes to this action, which takes
+ * no arguments, so `ppg dev typo` is a usage error rather than a silent start.
+ */
+export function register(program: Command, io: CliIo): void {
+  const dev = program
+    .command('dev')
+    .description("start this project's local Postgres (foreground until Ctrl-C, or --detach)")
+    .option('-n, --name <name>', 'instance name (default: derived from the project folder)')
+    .option('-p, --port <port>', 'port to listen on; must be free (default: last port, else 51214, else next free)', parsePort)
+    .option('-d, --detach', 'start in the background and print only the connection URL')
+    .option('--debug', 'print server log lines to stderr (foreground)')
+    .action(async (options: DevOptions) => {
+      const root = resolveStateRoot(io.env);
+      const { name, projectDir } = await resolveProjectInstance(root, io.cwd, options.name);
+      const request = { stateRoot: root, name, projectDir, port: options.port, env: io.env };
+      if (options.detach) {
+        const { record, alreadyRunning } = await startDetached(request);
+        writeLine(io.stderr, alreadyRunning ? `instance '${name}' is already running` : `instance '${name}' started`);
+        writeLine(io.stdout, record.url);
+        return;
+      }
+      await runForeground(request, {
+        onReady: (record) => {
+          writeLine(io.stdout, record.url ?? '');
+          writeLine(io.stdout);
+          writeLine(io.stdout, '# For Prisma, put this line in .env:');
+          writeLine(io.stdout, `DATABASE_URL="${record.url ?? ''}"`);
+          writeLine(io.stderr, `instance '${name}' is ready (project ${record.projectDir}); press Ctrl-C to stop`);
+        },
+        onNotice: (line) => writeLine(io.stderr, line),
+        debug: options.debug ? (line: string) => writeLine(io.stderr, line) : undefined,
+      });
+    });
+  registerDevLs(dev, io);
+  registerDevStop(dev, io);
+  registerDevStart(dev, io);
+  registerDevRm(dev, io);
+  registerDevLogs(dev, io);
+}

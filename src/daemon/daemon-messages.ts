@@ -1,0 +1,26 @@
+import type { InstanceRecord } from '../instances/instance-record.js';
+
+/** What the daemon entry needs to know; passed from the parent as JSON in PPG_DAEMON_CONFIG. */
+export interface DaemonConfig {
+  stateRoot: string;
+  name: string;
+  /** Used only when the instance has no record yet; an existing record keeps its project. */
+  projectDir: string;
+  /** `--port`: strict; fails with PORT_IN_USE instead of picking another one. */
+  port?: number;
+  /** Echo server log lines to stderr as well (foreground `--debug`). */
+  debug?: boolean;
+}
+
+/** The one IPC message a forked daemon sends its parent. */
+export type DaemonMessage =
+  | { type: 'ready'; record: InstanceRecord }
+  | { type: 'error'; code: string; message: string; hint?: string };
+
+export const DAEMON_CONFIG_ENV = 'PPG_DAEMON_CONFIG';
+
+export function isDaemonMessage(value: unknown): value is DaemonMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return type === 'ready' || type === 'error';
+}

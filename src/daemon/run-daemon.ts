@@ -1,0 +1,121 @@
+import { PpgError } from '../ppg-error.js';
+import { breakStaleLock, takeInstanceLock, withStateMutex } from '../instances/instance-lock.js';
+import {
+  newRecord,
+  PACKAGE_VERSION,
+  readRecord,
+  writeRecord,
+  type InstanceRecord,
+} from '../instances/instance-record.js';
+import { ensureInstanceDir, instancePaths, type InstancePaths } from '../instances/state-paths.js';
+import type { DaemonConfig } from './daemon-messages.js';
+import { serveOnPort } from './serve-on-port.js';
+
+export interface RunningDaemon {
+  readonly record: InstanceRecord;
+  /** Closes the server (open transactions rolled back, data flushed), clears our pid, releases the lock. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Claims the instance under the state mutex: refuses a live holder, breaks a dead one's lock,
+ * takes the lock and writes our pid, all as one step for every racing process.
+ */
+async function claimInstance(paths: InstancePaths, config: DaemonConfig, log: (line: string) => void) {
+  return withStateMutex(paths, async () => {
+    const existing = await readRecord(paths.record, paths.name);
+    if (await breakStaleLock(paths, existing?.pid ?? null)) {
+      log(`broke the stale lock left by pid ${existing?.pid ?? 'unknown'}`);
+    }
+    const release = await takeInstanceLock(paths, (error) => log(`warning: instance lock compromised: ${error.message}`));
+    try {
+      const record: InstanceRecord = {
+        ...(existing ?? newRecord(paths.name, config.projectDir)),
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        readyAt: null,
+        stoppedAt: null,
+        packageVersion: PACKAGE_VERSION,
+      };
+      await writeRecord(paths.record, record);
+      return { record, release };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  });
+}
+
+/** Clears our pid (only if the record still names us) and releases the lock, as one step. */
+async function releaseInstance(paths: InstancePaths, release: () => Promise<void>): Promise<void> {
+  await withStateMutex(paths, async () => {
+    try {
+      const current = await readRecord(paths.record, paths.name);
+      if (current?.pid === process.pid) {
+        await writeRecord(paths.record, { ...current, pid: null, stoppedAt: new Date().toISOString() });
+      }
+    } finally {
+      await release();
+    }
+  });
+}
+
+/**
+ * The daemon's life, minus signals and IPC (see daemon-main.ts; foreground `ppg dev` calls this
+ * in-process): claim the instance, start the wire server, record where it listens.
+ * Fails with INSTANCE_LOCKED (a live daemon holds it), PORT_IN_USE, RECORD_CORRUPT, … and then
+ * leaves nothing held.
+ */
+export async function runDaemon(config: DaemonConfig, log: (line: string) => void): Promise<RunningDaemon> {
+  const paths = instancePaths(config.stateRoot, config.name);
+  await ensureInstanceDir(paths);
+  const claim = await claimInstance(paths, config, log);
+  let server: Awaited<ReturnType<typeof serveOnPort>> | undefined;
+  try {
+    server = await serveOnPort({
+      stateRoot: config.stateRoot,
+      name: config.name,
+      dataDir: paths.data,
+      host: claim.record.host,
+      user: claim.record.user,
+      password: claim.record.password,
+      requested: config.port,
+      previous: claim.record.port,
+      log,
+    });
+    const record: InstanceRecord = {
+      ...claim.record,
+      port: server.port,
+      url: server.url,
+      readyAt: new Date().toISOString(),
+    };
+    await writeRecord(paths.record, record);
+    log(`ready: ${record.url} (pid ${process.pid})`);
+    const running = server;
+    let stopping: Promise<void> | undefined;
+    return {
+      record,
+      stop: () => {
+        stopping ??= (async () => {
+          log('shutting down');
+          try {
+            await running.close();
+          } finally {
+            await releaseInstance(paths, claim.release);
+          }
+          log('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await server?.close().catch(() => undefined);
+    await releaseInstance(paths, claim.release).catch(() => undefined);
+    throw error instanceof PpgError || !(error instanceof Error)
+      ? error
+      : new PpgError('DAEMON_FAILED', `the server for '${config.name}' failed to start: ${error.message}`, {
+          hint: `see ${paths.log}`,
+          cause: error,
+        });
+  }
+}

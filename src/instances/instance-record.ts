@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { PpgError } from '../ppg-error.js';
+
+export const RECORD_SCHEMA_VERSION = 1;
+export const PACKAGE_VERSION = '0.1.0';
+
+/**
+ * What `instance.json` holds. It describes the last start; whether the instance runs now is
+ * derived (see instance-status.ts), never read from here. `pid` is null once the daemon stopped
+ * cleanly; `port`/`url` stay so the next start can reuse the port and keep DATABASE_URL stable.
+ */
+export interface InstanceRecord {
+  schemaVersion: number;
+  name: string;
+  projectDir: string;
+  pid: number | null;
+  host: string;
+  port: number | null;
+  user: string;
+  password: string;
+  url: string | null;
+  startedAt: string | null;
+  readyAt: string | null;
+  stoppedAt: string | null;
+  packageVersion: string;
+}
+
+type FieldCheck = (value: unknown) => boolean;
+const isString: FieldCheck = (v) => typeof v === 'string';
+const isNullableString: FieldCheck = (v) => v === null || typeof v === 'string';
+const isNullablePositiveInt: FieldCheck = (v) => v === null || (Number.isInteger(v) && (v as number) > 0);
+
+const FIELDS: Record<Exclude<keyof InstanceRecord, 'schemaVersion'>, FieldCheck> = {
+  name: isString,
+  projectDir: isString,
+  pid: isNullablePositiveInt,
+  host: isString,
+  port: (v) => v === null || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535),
+  user: isString,
+  password: isString,
+  url: isNullableString,
+  startedAt: isNullableString,
+  readyAt: isNullableString,
+  stoppedAt: isNullableString,
+  packageVersion: isString,
+};
+
+function corruptError(file: string, detail: string): PpgError {
+  return new PpgError('RECORD_CORRUPT', `${file} is not a valid instance record (${detail})`, {
+    hint:
+      `ppg-dev will not guess. Its data folder beside it is untouched: fix the file, or move it aside ` +
+      `(mv '${file}' '${file}.bak') and the next start writes a fresh record for the same data`,
+  });
+}
+
+/**
+ * Pure: validates the text of `instance.json`. Fails with `RECORD_CORRUPT` (unparseable, wrong
+ * shape, name not matching its folder) or `RECORD_TOO_NEW` (written by a newer ppg-dev).
+ */
+export function parseRecord(text: string, file: string, expectedName: string): InstanceRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corruptError(file, text.trim() === '' ? 'empty file' : 'not JSON, possibly truncated');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corruptError(file, 'not a JSON object');
+  }
+  const object = value as Record<string, unknown>;
+  const version = object.schemaVersion;
+  if (!Number.isInteger(version) || (version as number) < 1) throw corruptError(file, 'missing schemaVersion');
+  if ((version as number) > RECORD_SCHEMA_VERSION) {
+    throw new PpgError(
+      'RECORD_TOO_NEW',
+      `${file} was written by a newer ppg-dev (record schema ${String(version)}; this version reads ${RECORD_SCHEMA_VERSION})`,
+      { hint: 'upgrade ppg-dev (npm install -g ppg-dev@latest); the instance was left untouched' },
+    );
+  }
+  for (const [field, check] of Object.entries(FIELDS)) {
+    if (!check(object[field])) throw corruptError(file, `bad or missing field '${field}'`);
+  }
+  if (object.name !== expectedName) throw corruptError(file, `name '${String(object.name)}' does not match its folder`);
+  return object as unknown as InstanceRecord;
+}
+
+/** Reads and validates a record; `undefined` when the file does not exist. */
+export async function readRecord(file: string, expectedName: string): Promise<InstanceRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseRecord(text, file, expectedName);
+}
+
+/** Atomic: temp file in the same folder, then rename, so a crash never leaves a half-written record. */
+export async function writeRecord(file: string, record: InstanceRecord): Promise<void> {
+  const temp = path.join(path.dirname(file), `.instance.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+export function newRecord(name: string, projectDir: string): InstanceRecord {
+  return {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    name,
+    projectDir,
+    pid: null,
+    host: '127.0.0.1',
+    port: null,
+    user: 'postgres',
+    password: 'postgres',
+    url: null,
+    startedAt: null,
+    readyAt: null,
+    stoppedAt: null,
+    packageVersion: PACKAGE_VERSION,
+  };
+}
+
+export function connectionUrl(record: Pick<InstanceRecord, 'user' | 'password' | 'host'>, port: number): string {
+  const user = encodeURIComponent(record.user);
+  const password = encodeURIComponent(record.password);
+  return `postgres://${user}:${password}@${record.host}:${port}/postgres?sslmode=disable`;
+}

@@ -1,0 +1,78 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isPpgError } from '../ppg-error.js';
+import { inspectInstance, listInstanceNames } from './inspect-instance.js';
+import type { InstanceStatus } from './instance-status.js';
+import { instancePaths } from './state-paths.js';
+
+/** One row of `ppg dev ls --json`: a stable shape for scripts (add fields, never rename). */
+export interface InstanceRow {
+  name: string;
+  status: InstanceStatus;
+  port: number | null;
+  url: string | null;
+  projectDir: string | null;
+  pid: number | null;
+  startedAt: string | null;
+  uptimeSeconds: number | null;
+  dataBytes: number;
+  detail: string;
+}
+
+export interface InstanceListing {
+  rows: InstanceRow[];
+  /** Instances whose record could not be read; listed on stderr, never guessed into a row. */
+  problems: { name: string; message: string; hint: string | undefined }[];
+}
+
+async function folderSize(dir: string): Promise<number> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const sizes = await Promise.all(
+    entries.map(async (entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return folderSize(full);
+      return stat(full).then((info) => info.size, () => 0);
+    }),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
+}
+
+/** Every instance with its derived status, in name order. Inspects all of them in parallel. Never loads PGlite. */
+export async function listInstances(root: string, now = Date.now()): Promise<InstanceListing> {
+  const names = await listInstanceNames(root);
+  const listing: InstanceListing = { rows: [], problems: [] };
+  const results = await Promise.all(
+    names.map(async (name) => {
+      const paths = instancePaths(root, name);
+      try {
+        const [view, dataBytes] = await Promise.all([inspectInstance(paths), folderSize(paths.data)]);
+        return { kind: 'row' as const, view, dataBytes };
+      } catch (error) {
+        if (!isPpgError(error)) throw error;
+        return { kind: 'problem' as const, problem: { name, message: error.message, hint: error.hint } };
+      }
+    }),
+  );
+  for (const result of results) {
+    if (result.kind === 'problem') {
+      listing.problems.push(result.problem);
+      continue;
+    }
+    const { view, dataBytes } = result;
+    const record = view.record;
+    const live = view.status === 'running' || view.status === 'starting';
+    listing.rows.push({
+      name: view.paths.name,
+      status: view.status,
+      port: record?.port ?? null,
+      url: record?.url ?? null,
+      projectDir: record?.projectDir ?? null,
+      pid: live ? (record?.pid ?? null) : null,
+      startedAt: live ? (record?.startedAt ?? null) : null,
+      uptimeSeconds: live && record?.startedAt ? Math.max(0, Math.round((now - Date.parse(record.startedAt)) / 1000)) : null,
+      dataBytes,
+      detail: view.reason,
+    });
+  }
+  return listing;
+}

@@ -1,0 +1,31 @@
+import { PpgError } from '../ppg-error.js';
+import { assertValidName, nameFromProjectDir } from './instance-name.js';
+import { readRecord } from './instance-record.js';
+import { findProjectDir } from './project-dir.js';
+import { instancePaths } from './state-paths.js';
+
+export interface ProjectInstance {
+  name: string;
+  projectDir: string;
+}
+
+/**
+ * Which instance `ppg dev` means here: `--name` when given, else the project folder's name. A
+ * derived name already used by another project's instance is refused (two `app` folders must
+ * not share one database by accident); an explicit `--name` is taken as meant.
+ */
+export async function resolveProjectInstance(root: string, cwd: string, explicitName?: string): Promise<ProjectInstance> {
+  const projectDir = findProjectDir(cwd);
+  if (explicitName !== undefined) {
+    assertValidName(explicitName);
+    return { name: explicitName, projectDir };
+  }
+  const name = nameFromProjectDir(projectDir);
+  const record = await readRecord(instancePaths(root, name).record, name);
+  if (record && record.projectDir !== projectDir) {
+    throw new PpgError('NAME_TAKEN', `instance '${name}' belongs to another project (${record.projectDir})`, {
+      hint: `give this project its own instance: ppg dev --name ${name}-2`,
+    });
+  }
+  return { name, projectDir };
+}

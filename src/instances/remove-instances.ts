@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isPpgError } from '../ppg-error.js';
+import { inspectInstance } from './inspect-instance.js';
+import { breakStaleLock, withStateMutex } from './instance-lock.js';
+import { readRecord } from './instance-record.js';
+import { instancePaths, type InstancePaths } from './state-paths.js';
+import { stopInstance } from './stop-instances.js';
+
+export interface RemoveOutcome {
+  name: string;
+  result: 'removed' | 'failed';
+  detail: string;
+}
+
+/**
+ * Moves the folder aside under the state mutex (so no daemon can claim it halfway), then deletes
+ * it. A record we cannot read is not a reason to keep data the user asked to delete; a live lock is.
+ */
+async function deleteInstanceFolder(paths: InstancePaths): Promise<void> {
+  const trash = path.join(path.dirname(paths.dir), `.trash-${paths.name}-${randomBytes(4).toString('hex')}`);
+  await withStateMutex(paths, async () => {
+    const record = await readRecord(paths.record, paths.name).catch(() => undefined);
+    await breakStaleLock(paths, record?.pid ?? null);
+    await rename(paths.dir, trash);
+  });
+  await rm(trash, { recursive: true, force: true });
+}
+
+async function removeInstance(paths: InstancePaths, force: boolean): Promise<RemoveOutcome> {
+  const name = paths.name;
+  try {
+    const view = await inspectInstance(paths).catch((error: unknown) => {
+      if (force && isPpgError(error) && (error.code === 'RECORD_CORRUPT' || error.code === 'RECORD_TOO_NEW')) return undefined;
+      throw error;
+    });
+    if (view && (view.status === 'running' || view.status === 'starting')) {
+      if (!force) return { name, result: 'failed', detail: `is ${view.status}; stop it first or pass --force` };
+      const stopped = await stopInstance(paths);
+      if (stopped.result === 'failed') return { name, result: 'failed', detail: `could not stop it: ${stopped.detail}` };
+    }
+    await deleteInstanceFolder(paths);
+    return { name, result: 'removed', detail: 'instance and data deleted' };
+  } catch (error) {
+    const detail = isPpgError(error) ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : String(error);
+    return { name, result: 'failed', detail };
+  }
+}
+
+/** `ppg dev rm`: each named instance in turn (names already resolved by resolveTargets). */
+export async function removeInstances(root: string, names: readonly string[], force: boolean): Promise<RemoveOutcome[]> {
+  const outcomes: RemoveOutcome[] = [];
+  for (const name of names) outcomes.push(await removeInstance(instancePaths(root, name), force));
+  return outcomes;
+}

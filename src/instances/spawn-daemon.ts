@@ -1,0 +1,67 @@
+import { fork } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DAEMON_CONFIG_ENV, isDaemonMessage, type DaemonConfig, type DaemonMessage } from '../daemon/daemon-messages.js';
+import { rotateLogIfLarge } from './daemon-log.js';
+import type { InstancePaths } from './state-paths.js';
+import { terminateProcess } from './terminate-process.js';
+
+const DAEMON_ENTRY = fileURLToPath(new URL('../daemon/daemon-main.js', import.meta.url));
+
+/**
+ * Forks the daemon detached (own session, stdout/stderr appended to daemon.log), waits for its one
+ * IPC message, then lets it go. Never throws for daemon failures: they come back as an `error`
+ * message (DAEMON_EXITED when it died silently, DAEMON_TIMEOUT after `timeoutMs`, child killed).
+ */
+export async function spawnDaemon(
+  paths: InstancePaths,
+  config: DaemonConfig,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<DaemonMessage> {
+  await rotateLogIfLarge(paths);
+  const logFd = openSync(paths.log, 'a');
+  let child;
+  try {
+    child = fork(DAEMON_ENTRY, [], {
+      detached: true,
+      stdio: ['ignore', logFd, logFd, 'ipc'],
+      env: { ...env, [DAEMON_CONFIG_ENV]: JSON.stringify(config) },
+      // Flags of the calling process (a test runner's loaders, --inspect) must not leak into a daemon.
+      execArgv: [],
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  const daemon = child;
+  const answer = await new Promise<DaemonMessage | 'timeout'>((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    daemon.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(
+        isDaemonMessage(message)
+          ? message
+          : { type: 'error', code: 'DAEMON_FAILED', message: 'the daemon sent an unexpected message' },
+      );
+    });
+    daemon.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        type: 'error',
+        code: 'DAEMON_EXITED',
+        message: `the daemon exited (${signal ?? `code ${code}`}) before it was ready`,
+      });
+    });
+  });
+  if (answer === 'timeout') {
+    if (daemon.pid !== undefined) await terminateProcess(daemon.pid, 5_000);
+    return {
+      type: 'error',
+      code: 'DAEMON_TIMEOUT',
+      message: `the daemon was not ready after ${Math.round(timeoutMs / 1000)} s and was stopped`,
+    };
+  }
+  if (daemon.connected) daemon.disconnect();
+  daemon.unref();
+  return answer;
+}

@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PpgError } from '../ppg-error.js';
+import type { DaemonConfig } from '../daemon/daemon-messages.js';
+import { readLogTail } from './daemon-log.js';
+import { inspectInstance, type InstanceView } from './inspect-instance.js';
+import type { InstanceRecord } from './instance-record.js';
+import { spawnDaemon } from './spawn-daemon.js';
+import { ensureInstanceDir, instancePaths, type InstancePaths } from './state-paths.js';
+
+/** First start may build the shared template (initdb in WASM: 6–12 s on a busy machine). */
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+
+export interface StartRequest {
+  stateRoot: string;
+  name: string;
+  projectDir: string;
+  /** Strict `--port`. Without it: previous port, else 51214, else the next free one. */
+  port?: number | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface StartResult {
+  record: InstanceRecord & { url: string; port: number };
+  /** True when it was already running (or another command started it meanwhile). */
+  alreadyRunning: boolean;
+}
+
+export function startTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.PPG_DEV_START_TIMEOUT_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_START_TIMEOUT_MS;
+}
+
+function asRunning(view: InstanceView): StartResult['record'] {
+  const record = view.record;
+  if (!record || record.url === null || record.port === null) {
+    throw new PpgError('RECORD_CORRUPT', `instance '${view.paths.name}' runs but its record has no URL`, {
+      hint: `stop it (ppg dev stop ${view.paths.name}) and start it again`,
+    });
+  }
+  return { ...record, url: record.url, port: record.port };
+}
+
+function assertSamePort(view: InstanceView, port: number | undefined): void {
+  if (port !== undefined && view.record?.port !== port) {
+    throw new PpgError('INSTANCE_RUNNING', `instance '${view.paths.name}' is already running on port ${view.record?.port}`, {
+      hint: `stop it first (ppg dev stop ${view.paths.name}) to move it to port ${port}`,
+    });
+  }
+}
+
+/**
+ * Waits while someone else's daemon for this instance is starting (a concurrent `ppg dev`).
+ * Fails with DATA_DIR_LOCKED if it never answers, or DAEMON_FAILED if it dies meanwhile.
+ */
+export async function waitUntilRunning(paths: InstancePaths, timeoutMs: number): Promise<InstanceView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await inspectInstance(paths);
+    if (view.status === 'running') return view;
+    if (view.status === 'stopped' || view.status === 'crashed') {
+      throw await failedToStart(paths, `the daemon for '${paths.name}' stopped while starting`);
+    }
+    if (Date.now() >= deadline) {
+      const holder = view.record?.pid == null ? 'another process' : `process ${view.record.pid}`;
+      throw new PpgError('DATA_DIR_LOCKED', `instance '${paths.name}' is locked by ${holder}, which is not serving it`, {
+        hint: `if that is a stuck ppg daemon, run: ppg dev stop ${paths.name}`,
+      });
+    }
+    await sleep(100);
+  }
+}
+
+async function failedToStart(paths: InstancePaths, message: string): Promise<PpgError> {
+  const tail = await readLogTail(paths);
+  return new PpgError('DAEMON_FAILED', message, {
+    hint: tail === '' ? `no log was written to ${paths.log}` : `last lines of ${paths.log}:\n${tail}`,
+  });
+}
+
+/**
+ * `ppg dev --detach` and `ppg dev start`: idempotent. Returns the running instance's record, forking
+ * a detached daemon if needed and waiting until it accepts connections (PPG_DEV_START_TIMEOUT_MS,
+ * default 60 s). Two racing calls end with one daemon: the loser's daemon finds the lock taken and
+ * this call then waits for the winner.
+ */
+export async function startDetached(request: StartRequest): Promise<StartResult> {
+  const paths = instancePaths(request.stateRoot, request.name);
+  await ensureInstanceDir(paths);
+  const timeoutMs = startTimeoutMs(request.env);
+  const view = await inspectInstance(paths);
+  if (view.status === 'running') {
+    assertSamePort(view, request.port);
+    return { record: asRunning(view), alreadyRunning: true };
+  }
+  if (view.status === 'starting') return { record: asRunning(await waitUntilRunning(paths, timeoutMs)), alreadyRunning: true };
+
+  const config: DaemonConfig = {
+    stateRoot: request.stateRoot,
+    name: request.name,
+    projectDir: request.projectDir,
+    ...(request.port === undefined ? {} : { port: request.port }),
+  };
+  const answer = await spawnDaemon(paths, config, request.env, timeoutMs);
+  if (answer.type === 'ready') return { record: asRunning({ ...view, record: answer.record }), alreadyRunning: false };
+  if (answer.code === 'INSTANCE_LOCKED') {
+    const winner = await waitUntilRunning(paths, timeoutMs);
+    assertSamePort(winner, request.port);
+    return { record: asRunning(winner), alreadyRunning: true };
+  }
+  if (answer.code === 'DAEMON_EXITED' || answer.code === 'DAEMON_TIMEOUT' || answer.code === 'DAEMON_FAILED') {
+    throw await failedToStart(paths, `instance '${request.name}' failed to start: ${answer.message}`);
+  }
+  throw new PpgError(answer.code, answer.message, answer.hint === undefined ? {} : { hint: answer.hint });
+}

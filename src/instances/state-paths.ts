@@ -1,0 +1,72 @@
+import { mkdir, access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import envPaths from 'env-paths';
+import { PpgError } from '../ppg-error.js';
+
+/** Every file an instance owns, all inside one folder so `rm` is one recursive delete. */
+export interface InstancePaths {
+  root: string;
+  name: string;
+  dir: string;
+  record: string;
+  /** proper-lockfile's lock directory, held by the daemon for its whole life. */
+  lock: string;
+  /** Short-lived mutex serialising "inspect lock, break it if stale, take it, write pid". */
+  mutex: string;
+  data: string;
+  log: string;
+}
+
+/**
+ * The state root: `PPG_DEV_HOME` when set (every test sets it), else env-paths' data folder for
+ * `ppg-dev` (no `-nodejs` suffix: the folder name is ours). Pure; does not touch the disk.
+ */
+export function resolveStateRoot(env: NodeJS.ProcessEnv): string {
+  const override = env.PPG_DEV_HOME;
+  if (override && override.trim() !== '') return path.resolve(override);
+  return envPaths('ppg-dev', { suffix: '' }).data;
+}
+
+export function instancePaths(root: string, name: string): InstancePaths {
+  const dir = path.join(root, 'instances', name);
+  return {
+    root,
+    name,
+    dir,
+    record: path.join(dir, 'instance.json'),
+    lock: path.join(dir, '.lock'),
+    mutex: path.join(dir, '.state-mutex'),
+    data: path.join(dir, 'data'),
+    log: path.join(dir, 'daemon.log'),
+  };
+}
+
+export function instancesDir(root: string): string {
+  return path.join(root, 'instances');
+}
+
+/** Shared by every instance: one PGlite data-directory template per PGlite version. */
+export function templatesDir(root: string): string {
+  return path.join(root, 'templates');
+}
+
+/**
+ * Creates the instance folder (and the root) and checks it is writable, so a read-only or
+ * foreign-owned root fails here with one clear message instead of deep inside the daemon.
+ */
+export async function ensureInstanceDir(paths: InstancePaths): Promise<void> {
+  try {
+    await mkdir(paths.dir, { recursive: true });
+    await access(paths.dir, constants.W_OK);
+  } catch (error) {
+    throw unwritableRootError(paths.root, error);
+  }
+}
+
+export function unwritableRootError(root: string, cause: unknown): PpgError {
+  const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
+  return new PpgError('STATE_ROOT_UNWRITABLE', `cannot write to the state directory ${root} (${reason})`, {
+    hint: 'fix its permissions, or point PPG_DEV_HOME at a writable folder',
+    cause,
+  });
+}

@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** `kill(pid, 0)`: ESRCH means gone; EPERM means alive but someone else's. */
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Resolves true once `pid` is gone, false if it still lives after `timeoutMs`. */
+export async function waitForExit(pid: number, timeoutMs: number, pollMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isPidAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(pollMs);
+  }
+  return true;
+}
+
+export type TerminateOutcome = 'not-running' | 'exited' | 'killed' | 'survived';
+
+/**
+ * The one termination helper: SIGTERM, poll for `graceMs` (default 10 s, enough for the daemon to
+ * roll back, checkpoint and release its lock), then SIGKILL and poll 5 s more. `survived` means
+ * even SIGKILL did not end it (e.g. EPERM: not our process).
+ */
+export async function terminateProcess(pid: number, graceMs = 10_000): Promise<TerminateOutcome> {
+  if (!signal(pid, 'SIGTERM')) return isPidAlive(pid) ? 'survived' : 'not-running';
+  if (await waitForExit(pid, graceMs)) return 'exited';
+  signal(pid, 'SIGKILL');
+  return (await waitForExit(pid, 5_000)) ? 'killed' : 'survived';
+}
+
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
