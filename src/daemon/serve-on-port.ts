@@ -35,6 +35,12 @@ function portInUseError(port: number, others: OtherInstances, cause?: unknown): 
   });
 }
 
+/** PPG_DEV_BASE_PORT moves the default port (51214): for CI and for test runs side by side. */
+function basePortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const port = Number(env.PPG_DEV_BASE_PORT);
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
+}
+
 export interface ServeOptions {
   stateRoot: string;
   name: string;
@@ -60,6 +66,7 @@ export async function serveOnPort(options: ServeOptions): Promise<DbServer> {
     requested: options.requested,
     previous: options.previous,
     reserved: others.reserved,
+    defaultPort: basePortFromEnv(process.env),
   });
   for (const port of candidates) {
     if (!(await isPortFree(options.host, port))) {
