@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { isPpgError, PpgError } from '../../ppg-error.js';
+import { runCreateDb } from '../../cloud/create-db-run.js';
+import { pickRegionFromList } from '../../cloud/terminal-prompt.js';
+import { writeLine, type CliIo } from '../cli-io.js';
+
+interface CreateDbFlags {
+  region?: string;
+  interactive?: boolean;
+  json?: boolean;
+  env?: string;
+  ttl?: string;
+  quiet?: boolean;
+  userAgent?: string;
+}
+
+const HINTS: Record<string, string> = {
+  rate_limit_exceeded: 'wait a minute and try again',
+  RATE_LIMIT_EXCEEDED: 'programmatic creation allows 1 database per minute; wait and try again',
+  invalid_json: 'the service answered something unexpected; try again or visit https://www.prisma-status.com/',
+  api_error: 'check the flags you passed and try again',
+};
+
+/** `ppg create-db` (alias `create-pg`, `create-postgres`): a temporary Prisma Postgres database, as `npx create-db` 1.2.x. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('create-db')
+    .aliases(['create-pg', 'create-postgres'])
+    .description('create a temporary Prisma Postgres database (deleted after 24h unless claimed)')
+    .option('-r, --region <id>', 'region (default us-east-1)')
+    .option('-i, --interactive', 'choose the region from a list')
+    .option('-j, --json', 'print the result as JSON')
+    .option('-e, --env <file>', 'write DATABASE_URL and CLAIM_URL to this file (existing values are replaced)')
+    .option('-t, --ttl <ttl>', 'delete after 30m, or 1h to 24h (default 24h)')
+    .option('-q, --quiet', 'print only the connection string')
+    .option('-u, --user-agent <ua>', 'user agent sent to the service')
+    .action(async (flags: CreateDbFlags, command: Command) => {
+      const invokedAs = command.parent?.args[0] ?? 'create-db';
+      const silent = Boolean(flags.json || flags.quiet);
+      // As in create-db 1.2.x, --json returns before the env file would be written; say so instead of ignoring it silently.
+      if (flags.json && flags.env) writeLine(io.stderr, `warning: --env is not written in --json mode (as in create-db); ${flags.env} is unchanged.`);
+      let printed = false;
+      try {
+        const run = await runCreateDb({
+          env: io.env,
+          cwd: io.cwd,
+          utmSource: invokedAs,
+          progress: (line) => {
+            if (!silent) writeLine(io.stderr, line);
+          },
+          ...(flags.region !== undefined ? { region: flags.region } : {}),
+          ...(flags.interactive && !flags.quiet && flags.region === undefined ? { pickRegion: (regions) => pickRegionFromList(regions, io.stderr) } : {}),
+          ...(flags.ttl !== undefined ? { ttl: flags.ttl } : {}),
+          ...(flags.userAgent !== undefined ? { userAgent: flags.userAgent } : {}),
+          ...(flags.env !== undefined && !flags.json ? { envFile: flags.env } : {}),
+        });
+        const result = run.result;
+        if (flags.json) {
+          writeLine(io.stdout, JSON.stringify(result, null, 2));
+          printed = true;
+        }
+        if (!result.success) {
+          throw new PpgError(result.error, result.message, { hint: HINTS[result.error] ?? 'try again later' });
+        }
+        if (flags.json) return;
+        if (flags.quiet) {
+          if (result.connectionString !== null) writeLine(io.stdout, result.connectionString);
+        } else {
+          writeLine(io.stderr, 'Database created successfully!');
+          writeLine(io.stdout, 'Connection String:');
+          writeLine(io.stdout, result.connectionString ?? '(none yet: the database is still provisioning)');
+          writeLine(io.stdout, 'Claim your database to keep it for free:');
+          writeLine(io.stdout, result.claimUrl);
+          writeLine(io.stderr, `Database will be deleted on ${new Date(result.deletionDate).toLocaleString()} if not claimed.`);
+        }
+        if (run.envWritten && !flags.quiet) writeLine(io.stderr, `Wrote ${result.connectionString === null ? '' : 'DATABASE_URL and '}CLAIM_URL to ${run.envWritten}`);
+      } catch (error) {
+        // In --json mode every failure is still a JSON object on stdout (create-db prints a stack trace for some).
+        if (flags.json && !printed && isPpgError(error)) {
+          writeLine(io.stdout, JSON.stringify({ success: false, error: error.code, message: error.message }, null, 2));
+        }
+        throw error;
+      }
+    });
+}

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { PpgError } from '../../ppg-error.js';
+import { initDb, initLocal } from '../../cloud/init-db.js';
+import { askYesNo } from '../../cloud/terminal-prompt.js';
+import { writeLine, type CliIo } from '../cli-io.js';
+
+interface InitFlags {
+  db?: boolean;
+  local?: boolean;
+  region?: string;
+  name?: string;
+  yes?: boolean;
+  force?: boolean;
+  token?: string;
+}
+
+/** `ppg init --db` switches DATABASE_URL in .env to a new Prisma Postgres database; `ppg init --local` switches back. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('init')
+    .description("point this project's DATABASE_URL at Prisma Postgres (--db) or back at the local server (--local)")
+    .option('--db', 'create a Prisma Postgres project and database, and write its URL to .env')
+    .option('--local', 'restore the local DATABASE_URL that `ppg init --db` kept as a comment')
+    .option('-r, --region <id>', 'region for the new database (default us-east-1)')
+    .option('-n, --name <name>', 'project name (default: the project folder name)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--force', 'create a new database even if .env already points at Prisma Postgres')
+    .option('--token <token>', 'Management API token (default: PRISMA_SERVICE_TOKEN, then the stored `ppg login`)')
+    .action(async (flags: InitFlags) => {
+      if (flags.db === flags.local || (flags.local && (flags.region || flags.name || flags.force || flags.token))) {
+        throw new PpgError('usage', flags.db && flags.local ? 'choose one of --db and --local' : flags.local ? '--local takes no other option' : 'choose --db or --local', {
+          hint: 'run `ppg init --db` to switch to Prisma Postgres, `ppg init --local` to switch back',
+          exitCode: 2,
+        });
+      }
+      if (flags.local) {
+        const local = await initLocal({ cwd: io.cwd });
+        writeLine(io.stderr, `Restored the local DATABASE_URL (${local.localHost}) in ${local.envPath}.`);
+        if (local.cloudHost) writeLine(io.stderr, `The Prisma Postgres URL (${local.cloudHost}) is kept as a comment above it.`);
+        return;
+      }
+      const interactive = io.isTTY && Boolean(process.stdin.isTTY) && !flags.yes;
+      const result = await initDb({
+        cwd: io.cwd,
+        env: io.env,
+        ...(flags.token !== undefined ? { token: flags.token } : {}),
+        ...(flags.region !== undefined ? { region: flags.region } : {}),
+        ...(flags.name !== undefined ? { name: flags.name } : {}),
+        force: Boolean(flags.force),
+        ...(interactive ? { confirm: (plan) => askYesNo(`Create Prisma Postgres project "${plan.name}" in ${plan.region}?`, io.stderr) } : {}),
+      });
+      if (result.status === 'already-linked') {
+        writeLine(io.stderr, `DATABASE_URL in ${result.envPath} already points at Prisma Postgres (${result.host}); nothing changed.`);
+        writeLine(io.stderr, 'Run `ppg init --db --force` to create a new database anyway.');
+        return;
+      }
+      writeLine(io.stderr, `Created Prisma Postgres project "${result.projectName}" (${result.projectId}) with database ${result.databaseId} in ${result.region}.`);
+      const change = result.env.changes[0];
+      if (result.env.created) writeLine(io.stderr, `Created ${result.envPath} with DATABASE_URL → ${result.newHost}.`);
+      else if (change?.action === 'added') writeLine(io.stderr, `Added DATABASE_URL → ${result.newHost} to ${result.envPath}.`);
+      else writeLine(io.stderr, `Updated DATABASE_URL in ${result.envPath}: ${result.previousHost ?? '(none)'} → ${result.newHost}.`);
+      if (result.keptPrevious) writeLine(io.stderr, 'The previous value is kept as a comment above it; `ppg init --local` switches back.');
+      else if (change?.action === 'updated') writeLine(io.stderr, 'The previous Prisma Postgres URL was replaced.');
+      if (change && change.occurrences > 1) writeLine(io.stderr, `warning: DATABASE_URL appeared ${change.occurrences} times; only the last (effective) one was changed.`);
+    });
+}

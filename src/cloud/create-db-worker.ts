@@ -1,0 +1,118 @@
+import { pickEndpointConnectionString, parseCreatedDatabase, parseRegions, type CreatedDatabase } from './api-responses.js';
+import type { CloudEndpoints } from './cloud-endpoints.js';
+import type { CreateDatabaseResult, DatabaseError, RateLimitInfo, Region } from './create-db-types.js';
+import { sendRequest, type HttpResponse } from './http-request.js';
+import { isObject } from './management-api-error.js';
+
+/**
+ * The create-db worker protocol (create-db 1.2.x): `GET /health`, `GET /regions`, `POST /create`.
+ * The worker holds the integration token, so no user token is involved.
+ */
+
+const SERVICE = 'the Prisma Postgres create-db service';
+const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** `30m`, or `1h` to `24h`, in milliseconds; undefined for anything else. */
+export function parseTtl(ttl: string): number | undefined {
+  if (ttl === '30m') return 30 * 60 * 1000;
+  const hours = /^([1-9]|1[0-9]|2[0-4])h$/.exec(ttl);
+  return hours ? Number(hours[1]) * 60 * 60 * 1000 : undefined;
+}
+
+export function invalidTtl(ttl: string): DatabaseError {
+  return { success: false, error: 'invalid_ttl', message: `Invalid ttl "${ttl}". Allowed range is 30m to 24h.` };
+}
+
+/** True when the worker answers `GET /health` with a 2xx; false on any failure (network included). */
+export async function checkHealth(endpoints: CloudEndpoints): Promise<boolean> {
+  try {
+    const response = await sendRequest({ method: 'GET', url: `${endpoints.createDbWorkerUrl}/health`, timeoutMs: endpoints.timeoutMs, service: SERVICE });
+    return response.status >= 200 && response.status < 300;
+  } catch {
+    return false;
+  }
+}
+
+/** `GET /regions`: available regions only. Throws on a non-OK answer or a network failure. */
+export async function fetchRegions(endpoints: CloudEndpoints): Promise<Region[]> {
+  const response = await sendRequest({ method: 'GET', url: `${endpoints.createDbWorkerUrl}/regions`, timeoutMs: endpoints.timeoutMs, service: SERVICE });
+  if (response.status < 200 || response.status > 299) throw new Error(`Failed to fetch regions: HTTP ${response.status}`);
+  return parseRegions(response.json).filter((region) => region.status === 'available');
+}
+
+export interface CreateRequest {
+  region: string;
+  /** The invoked command name, sent as `utm_source` and used in the claim URL when no user agent is set. */
+  utmSource: string;
+  source: 'cli' | 'programmatic';
+  userAgent?: string;
+  ttlMs?: number;
+}
+
+/** `POST /create`. Returns a DatabaseResult or a DatabaseError; throws only for network failures. */
+export async function createOnWorker(endpoints: CloudEndpoints, request: CreateRequest, now = new Date()): Promise<CreateDatabaseResult> {
+  const name = now.toISOString();
+  const body = {
+    region: request.region,
+    name,
+    utm_source: request.utmSource,
+    ...(request.userAgent ? { userAgent: request.userAgent } : {}),
+    source: request.source,
+    ...(request.ttlMs !== undefined ? { ttlMs: request.ttlMs } : {}),
+  };
+  const response = await sendRequest({
+    method: 'POST',
+    url: `${endpoints.createDbWorkerUrl}/create`,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    timeoutMs: endpoints.timeoutMs,
+    service: SERVICE,
+  });
+  return parseCreateResponse(response, { ...request, name, now, claimBaseUrl: endpoints.claimDbWorkerUrl });
+}
+
+/** Pure mapping of a `/create` answer to create-db 1.2.x's result and error objects. */
+export function parseCreateResponse(
+  response: Pick<HttpResponse, 'status' | 'json' | 'text'>,
+  sent: CreateRequest & { name: string; now: Date; claimBaseUrl: string },
+): CreateDatabaseResult {
+  const json = response.json;
+  if (response.status === 429) {
+    if (isObject(json) && json.error === 'RATE_LIMIT_EXCEEDED') {
+      return {
+        success: false,
+        error: 'RATE_LIMIT_EXCEEDED',
+        message: typeof json.message === 'string' ? json.message : 'Rate limit exceeded.',
+        ...(isObject(json.rateLimitInfo) ? { rateLimitInfo: json.rateLimitInfo as unknown as RateLimitInfo } : {}),
+        status: 429,
+      };
+    }
+    return { success: false, error: 'rate_limit_exceeded', message: "We're experiencing a high volume of requests. Please try again later.", status: 429 };
+  }
+  if (!isObject(json)) return { success: false, error: 'invalid_json', message: 'Unexpected response from create service.', raw: response.text, status: response.status };
+  if (json.error !== undefined || response.status < 200 || response.status > 299) {
+    const error = isObject(json.error) ? json.error : { message: typeof json.message === 'string' ? json.message : undefined, code: json.error };
+    const status = typeof error.status === 'number' ? error.status : response.status;
+    return { success: false, error: 'api_error', message: typeof error.message === 'string' ? error.message : 'Unknown error', details: error, status };
+  }
+  const data = isObject(json.data) ? json.data : json;
+  let database: CreatedDatabase | undefined;
+  const rawDatabase = data.database ?? (Array.isArray(data.databases) ? data.databases[0] : undefined);
+  try {
+    database = rawDatabase === undefined || rawDatabase === null ? undefined : parseCreatedDatabase(rawDatabase);
+  } catch {
+    database = undefined;
+  }
+  const projectId = typeof data.id === 'string' ? data.id : '';
+  const claimUrl = `${sent.claimBaseUrl}/claim?projectID=${projectId}&utm_source=${sent.userAgent || sent.utmSource}&utm_medium=cli`;
+  return {
+    success: true,
+    connectionString: (database && pickEndpointConnectionString(database.connections)) ?? null,
+    claimUrl,
+    deletionDate: new Date(sent.now.getTime() + (sent.ttlMs ?? DEFAULT_TTL_MS)).toISOString(),
+    region: database?.regionId || sent.region,
+    name: isObject(rawDatabase) && typeof rawDatabase.name === 'string' ? rawDatabase.name : sent.name,
+    projectId,
+    ...(sent.userAgent ? { userAgent: sent.userAgent } : {}),
+  };
+}

@@ -1,0 +1,40 @@
+import { createInterface } from 'node:readline/promises';
+import type { Writable } from 'node:stream';
+import { PpgError } from '../ppg-error.js';
+import type { Region } from './create-db-types.js';
+
+/**
+ * Minimal prompts for the cloud commands: the question goes to stderr (stdout stays data) and the
+ * answer is one line from stdin, so a script can pipe answers in. End of input is an `aborted` error.
+ */
+export async function askLine(question: string, output: Writable, input: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const rl = createInterface({ input, output, terminal: false });
+  try {
+    output.write(question);
+    const answer = await new Promise<string | undefined>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(undefined));
+    });
+    if (answer === undefined) throw new PpgError('aborted', 'no answer given (end of input)', { hint: 'answer the question, or pass the value as a flag' });
+    return answer.trim();
+  } finally {
+    rl.close();
+  }
+}
+
+/** "Continue? [Y/n]": empty or y/yes is yes. */
+export async function askYesNo(question: string, output: Writable): Promise<boolean> {
+  const answer = (await askLine(`${question} [Y/n] `, output)).toLowerCase();
+  return answer === '' || answer === 'y' || answer === 'yes';
+}
+
+/** A numbered region list; accepts the number or the region id. */
+export async function pickRegionFromList(regions: Region[], output: Writable): Promise<string> {
+  if (regions.length === 0) throw new PpgError('no_regions', 'the service lists no available region', { hint: 'try again later or visit https://www.prisma-status.com/' });
+  output.write('Choose a region:\n');
+  regions.forEach((region, index) => output.write(`  ${index + 1}) ${region.id}${region.name ? ` - ${region.name}` : ''}\n`));
+  const answer = await askLine(`Region [1-${regions.length}]: `, output);
+  const chosen = regions[Number(answer) - 1] ?? regions.find((region) => region.id === answer);
+  if (!chosen) throw new PpgError('invalid_region', `Invalid region choice: ${answer}`, { hint: `enter a number from 1 to ${regions.length}` });
+  return chosen.id;
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The one fake in the test suite: a real HTTP server on 127.0.0.1, port 0, serving the three cloud
+ * surfaces (Management API, OAuth, create-db worker) from JSON fixtures in fixtures/cloud, recording
+ * every request for exact assertions. `scenario` switches the failure being injected.
+ */
+
+export type Scenario =
+  | 'success'
+  | 'invalid_grant'
+  | 'ratelimit'
+  | 'ratelimit-programmatic'
+  | 'apierror'
+  | 'badjson'
+  | 'provisioning'
+  | 'region-unavailable'
+  | 'timeout';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+const FIXTURES = new URL('../../fixtures/cloud/', import.meta.url);
+
+export function fixture(name: string): string {
+  return readFileSync(new URL(name, FIXTURES), 'utf8');
+}
+
+export function fixtureJson<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(fixture(name)) as T;
+}
+
+export const SERVICE_TOKEN = 'svc_test';
+export const ACCESS_TOKEN = fixtureJson<{ access_token: string }>('oauth.token.200.json').access_token;
+export const REFRESHED_TOKEN = fixtureJson<{ access_token: string }>('oauth.token.refreshed.200.json').access_token;
+export const DIRECT_URL = 'postgres://u_test:sk_test@db.prisma.io:5432/postgres?sslmode=require';
+
+export class FakeCloud {
+  readonly requests: RecordedRequest[] = [];
+  scenario: Scenario = 'success';
+  /** Bearer tokens the Management API accepts; the expired token in auth.expired.json is not one of them. */
+  readonly acceptedTokens = new Set([SERVICE_TOKEN, ACCESS_TOKEN, REFRESHED_TOKEN]);
+  private readonly challenges = new Map<string, string>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<FakeCloud> {
+    let fake: FakeCloud | undefined;
+    const server = createServer((request, response) => {
+      void fake!.handle(request, response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    fake = new FakeCloud(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return fake;
+  }
+
+  /** Requests to one surface, without the method/path noise of the others. */
+  requestsTo(prefix: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.startsWith(prefix));
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = new URL(request.url ?? '/', this.url);
+    const recorded: RecordedRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: request.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
+    this.requests.push(recorded);
+    if (this.scenario === 'timeout') return; // never answer: the client's timeout must fire
+    if (url.pathname.startsWith('/v1/')) return this.managementApi(recorded, response);
+    if (url.pathname === '/authorize') return this.authorize(recorded, response);
+    if (url.pathname === '/token') return this.token(recorded, response);
+    return this.worker(recorded, response);
+  }
+
+  private managementApi(request: RecordedRequest, response: ServerResponse): void {
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!token || !this.acceptedTokens.has(token)) return sendFile(response, 401, 'error.401.json');
+    const route = `${request.method} ${request.path}`;
+    if (route === 'GET /v1/regions/postgres') {
+      return sendFile(response, 200, this.scenario === 'region-unavailable' ? 'regions.postgres.unavailable.json' : 'regions.postgres.json');
+    }
+    if (route === 'GET /v1/workspaces') return sendFile(response, 200, 'workspaces.list.json');
+    if (route === 'GET /v1/projects') return sendFile(response, 200, request.query.cursor === 'cur_page2' ? 'projects.list.page2.json' : 'projects.list.page1.json');
+    if (route === 'POST /v1/projects') return this.createProject(request, response);
+    if (request.method === 'DELETE' && /^\/v1\/projects\/proj_[a-z0-9]+$/.test(request.path)) return send(response, 204, '', undefined);
+    return sendFile(response, 404, 'error.404.json');
+  }
+
+  private createProject(request: RecordedRequest, response: ServerResponse): void {
+    if (this.scenario === 'apierror') return sendFile(response, 400, 'error.400.json');
+    if (this.scenario === 'badjson') return send(response, 400, '<html><body>Bad Request</body></html>', 'text/html');
+    if (this.scenario === 'ratelimit') return sendFile(response, 429, 'createdb.429.json');
+    if (this.scenario === 'ratelimit-programmatic') return sendFile(response, 429, 'createdb.429.programmatic.json', { 'Retry-After': '60' });
+    return sendFile(response, 201, this.scenario === 'provisioning' ? 'project.create.provisioning.201.json' : 'project.create.201.json');
+  }
+
+  /** Validates the PKCE request and redirects back with a code, as auth.prisma.io does. */
+  private authorize(request: RecordedRequest, response: ServerResponse): void {
+    const q = request.query;
+    if (q.response_type !== 'code' || q.code_challenge_method !== 'S256' || !q.redirect_uri || !q.code_challenge || !q.state) {
+      return send(response, 400, 'bad authorize request', 'text/plain');
+    }
+    const code = `code_${this.challenges.size + 1}`;
+    this.challenges.set(code, q.code_challenge);
+    response.writeHead(302, { Location: `${q.redirect_uri}?code=${code}&state=${encodeURIComponent(q.state)}` }).end();
+  }
+
+  private token(request: RecordedRequest, response: ServerResponse): void {
+    const form = new URLSearchParams(request.body);
+    if (form.get('grant_type') === 'authorization_code') {
+      const challenge = this.challenges.get(form.get('code') ?? '');
+      const verifier = form.get('code_verifier') ?? '';
+      if (!challenge || createHash('sha256').update(verifier).digest('base64url') !== challenge) {
+        return sendFile(response, 400, 'oauth.token.invalid_grant.400.json');
+      }
+      return sendFile(response, 200, 'oauth.token.200.json');
+    }
+    if (form.get('grant_type') === 'refresh_token') {
+      if (this.scenario === 'invalid_grant' || form.get('refresh_token') !== 'rt_test') return sendFile(response, 400, 'oauth.token.invalid_grant.400.json');
+      return sendFile(response, 200, 'oauth.token.refreshed.200.json');
+    }
+    return sendFile(response, 400, 'oauth.token.invalid_grant.400.json');
+  }
+
+  /** The create-db worker: /health, /regions, /create (validating the body as the worker does). */
+  private worker(request: RecordedRequest, response: ServerResponse): void {
+    const route = `${request.method} ${request.path}`;
+    if (route === 'GET /health') return sendFile(response, 200, 'createdb.health.json');
+    if (route === 'GET /regions') return sendFile(response, 200, this.scenario === 'region-unavailable' ? 'regions.postgres.unavailable.json' : 'regions.postgres.json');
+    if (route !== 'POST /create') return sendFile(response, 404, 'error.404.json');
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(request.body) as Record<string, unknown>;
+    } catch {
+      return send(response, 400, 'Invalid JSON body', 'text/plain');
+    }
+    if (!body.region || !body.name) return send(response, 400, fixture('error.400.txt'), 'text/plain');
+    if (body.ttlMs !== undefined && (typeof body.ttlMs !== 'number' || body.ttlMs < 1_800_000 || body.ttlMs > 86_400_000)) {
+      return send(response, 400, 'Invalid ttlMs in request body', 'text/plain');
+    }
+    if (this.scenario === 'badjson') return send(response, 400, fixture('error.400.txt'), 'text/plain');
+    return this.createProject(request, response);
+  }
+}
+
+function send(response: ServerResponse, status: number, body: string, contentType: string | undefined, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { ...(contentType ? { 'Content-Type': contentType } : {}), ...headers }).end(body);
+}
+
+function sendFile(response: ServerResponse, status: number, name: string, headers: Record<string, string> = {}): void {
+  send(response, status, fixture(name), 'application/json', headers);
+}
+
+/** A URL on which nothing listens (the "server down" scenario): bind port 0, note it, close it. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
