@@ -92,8 +92,13 @@ export async function readRecord(file: string, expectedName: string): Promise<In
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENOTDIR: a file sits where a folder of the path should be, so no record can exist there.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new PpgError('RECORD_UNREADABLE', `cannot read ${file} (${code ?? 'unknown error'})`, {
+      hint: 'check the permissions of the state directory (PPG_DEV_HOME)',
+      cause: error,
+    });
   }
   return parseRecord(text, file, expectedName);
 }

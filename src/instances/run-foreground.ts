@@ -24,9 +24,10 @@ export async function runForeground(request: StartRequest, hooks: ForegroundHook
   const paths = instancePaths(request.stateRoot, request.name);
   await ensureInstanceDir(paths);
   const view = await inspectInstance(paths);
-  if (view.status === 'running' || view.status === 'starting') {
+  // Without a pid the holder is unknown: runDaemon's lock check then reports DATA_DIR_LOCKED.
+  if ((view.status === 'running' || view.status === 'starting') && view.record?.pid != null) {
     const where = view.record?.url ? ` at ${view.record.url}` : '';
-    throw new PpgError('INSTANCE_RUNNING', `instance '${request.name}' is already running${where} (pid ${view.record?.pid ?? '?'})`, {
+    throw new PpgError('INSTANCE_RUNNING', `instance '${request.name}' is already running${where} (pid ${view.record.pid})`, {
       hint: `use that URL (ppg dev --detach prints it), or stop it first: ppg dev stop ${request.name}`,
     });
   }

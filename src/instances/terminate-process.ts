@@ -1,13 +1,27 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** `kill(pid, 0)`: ESRCH means gone; EPERM means alive but someone else's. */
+/**
+ * A zombie has exited but still answers `kill(pid, 0)` until its parent (init, for a detached
+ * daemon) reaps it, which some container inits do only every second or two. Linux only.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** `kill(pid, 0)`: ESRCH means gone; EPERM means alive but someone else's; a zombie counts as gone. */
 export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
 }
 
 /** Resolves true once `pid` is gone, false if it still lives after `timeoutMs`. */

@@ -15,12 +15,18 @@ function isPortListening(port: number): Promise<boolean> {
   });
 }
 
+/** Like src/instances' check: an exited process waiting for init to reap it is not a leak. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -33,7 +39,7 @@ export function processesUsingHome(home: string): number[] {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
-      if (`${readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(needle)) found.push(pid);
+      if (`${readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(needle) && isAlive(pid)) found.push(pid);
     } catch {
       // Gone meanwhile, or not ours to read.
     }
