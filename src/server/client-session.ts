@@ -536,7 +536,10 @@ export class ClientSession {
     this.clearIdleTimer();
     this.copyIn = null;
     this.pending = [];
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (this.socket.writableEnded) {
+      // A final message is on its way (terminate): let it flush, but do not wait forever for the peer.
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else if (!this.socket.destroyed) this.socket.destroy();
     const queue = this.engine.queue;
     queue.abort(this, 'closed');
     this.engine.sessions.delete(this);

@@ -52,6 +52,12 @@ export class DatabaseRegistry<S> {
   async open(requested: string): Promise<Engine<S> | null> {
     const name = this.resolveName(requested);
     let engine = this.engines.get(name);
+    if (engine && (await engine).isDead) {
+      // A crashed engine is replaced; PGlite recovers committed data from the WAL on reopen.
+      this.engines.delete(name);
+      await (await engine).close().catch(() => undefined);
+      engine = undefined;
+    }
     if (!engine) {
       if (!(await isDataDir(this.dirOf(name)))) return null;
       engine = this.engines.get(name);
