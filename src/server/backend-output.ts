@@ -54,22 +54,6 @@ export function splitFrames(out: Uint8Array): BackendFrame[] {
   return frames;
 }
 
-/** Keeps the frames for which `keep` is true; returns the input itself when nothing is dropped. */
-export function filterFrames(out: Uint8Array, keep: (frame: BackendFrame) => boolean): Uint8Array {
-  const frames = splitFrames(out);
-  const kept = frames.filter(keep);
-  if (kept.length === frames.length) return out;
-  let length = 0;
-  for (const f of kept) length += f.bytes.length;
-  const result = new Uint8Array(length);
-  let offset = 0;
-  for (const f of kept) {
-    result.set(f.bytes, offset);
-    offset += f.bytes.length;
-  }
-  return result;
-}
-
 export interface Notification {
   channel: string;
   payload: string;
@@ -85,7 +69,7 @@ export function parameterStatusName(frameBytes: Uint8Array): string {
   return readCString(frameBytes, 5).value;
 }
 
-export const FRAME_TYPE = { Z, A, S, E, G } as const;
+export const FRAME_TYPE = { Z, A, S, E, G, N: 0x4e } as const;
 
 const D = 0x44;
 

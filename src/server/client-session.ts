@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { filterFrames, FRAME_TYPE, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
+import { FRAME_TYPE, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
+import { BatchOutput, type FrameHook } from './batch-output.js';
 import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
 import type { Engine } from './engine.js';
 import { WaitAbortedError } from './engine-queue.js';
@@ -263,7 +264,7 @@ export class ClientSession {
 
   // ---- running a batch ----
 
-  private run(parts: Uint8Array[], end: BatchEnd, transform?: (out: Uint8Array) => Uint8Array): Promise<void> | void {
+  private run(parts: Uint8Array[], end: BatchEnd, stripCopyInResponse = false): Promise<void> | void {
     const bytes = concatBytes(parts);
     const effects = this.pendingEffects;
     this.pendingEffects = [];
@@ -271,11 +272,9 @@ export class ClientSession {
     const parsesUnnamed = this.pendingParsesUnnamed;
     this.pendingUsesUnnamed = false;
     this.pendingParsesUnnamed = null;
-    const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, transform);
+    const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, stripCopyInResponse);
     if (this.engine.queue.tryAcquire(this)) return execute();
-    return this.waitForEngine(end).then((ok) => {
-      if (ok) execute();
-    });
+    return this.waitForEngine(end).then((ok) => (ok ? execute() : undefined));
   }
 
   /** Queues for the engine. Resolves false (after answering the client) if the wait was cancelled. */
@@ -319,39 +318,57 @@ export class ClientSession {
     this.write(concatBytes([errorResponse(fields), readyForQuery(this.status)]));
   }
 
-  private execute(
+  private async execute(
     bytes: Uint8Array, end: BatchEnd, effects: StatementEffects[], usesUnnamed: boolean,
-    parsesUnnamed: Uint8Array | null, transform?: (out: Uint8Array) => Uint8Array,
-  ): void {
+    parsesUnnamed: Uint8Array | null, stripCopyInResponse: boolean,
+  ): Promise<void> {
     const engine = this.engine;
     if (this.closed) {
       this.afterBatch('I');
       return;
     }
-    let out: Uint8Array;
+    const output = new BatchOutput(this.specialFrames(stripCopyInResponse), this.frameHook(stripCopyInResponse), (out) => this.write(out));
     try {
       applySessionSettings(engine, this, this.host.log);
       if (usesUnnamed && engine.unnamedStatementOwner !== this && this.lastUnnamedParse) {
         // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
         engine.exec(this.lastUnnamedParse);
       }
-      out = engine.exec(bytes);
+      await engine.execStream(bytes, (chunk) => output.push(chunk));
     } catch (error) {
       this.host.log(`engine failure in session ${this.pid}: ${error instanceof Error ? error.message : String(error)}`);
+      output.end();
       this.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
       return;
     }
+    output.end();
     if (parsesUnnamed) {
       engine.unnamedStatementOwner = this;
       this.lastUnnamedParse = parsesUnnamed;
     } else if (end === 'query') engine.unnamedStatementOwner = null;
-    const summary = summarizeOutput(out);
-    if (summary.hasNotification) out = this.deliverNotifications(out);
-    if (summary.hasError && this.statementNames.size > 0) out = this.unprefixErrors(out);
-    if (transform) out = transform(out);
-    this.write(out);
-    for (const effect of effects) this.applyEffects(effect, summary.hasError);
-    this.afterBatch(summary.status ?? (end === 'flush' ? null : this.status));
+    for (const effect of effects) this.applyEffects(effect);
+    this.afterBatch(output.status ?? (end === 'flush' ? null : this.status));
+  }
+
+  private specialFrames(stripCopyInResponse: boolean): ReadonlySet<number> {
+    const types = new Set<number>([FRAME_TYPE.A]);
+    if (this.statementNames.size > 0) types.add(FRAME_TYPE.E).add(FRAME_TYPE.N);
+    if (stripCopyInResponse) types.add(FRAME_TYPE.G);
+    return types;
+  }
+
+  private frameHook(stripCopyInResponse: boolean): FrameHook {
+    let copyInResponseDropped = !stripCopyInResponse;
+    return (type, f) => {
+      if (type === FRAME_TYPE.A) return this.routeNotification(f);
+      if (type === FRAME_TYPE.G && !copyInResponseDropped) {
+        // The final COPY run repeats the CopyInResponse the client already had from the probe.
+        copyInResponseDropped = true;
+        return null;
+      }
+      if (type === FRAME_TYPE.E || type === FRAME_TYPE.N) return this.unprefixMessage(f);
+      return f;
+    };
   }
 
   /** Decides whether to keep the engine: only an idle session with no unfinished batch lets go. */
@@ -364,13 +381,10 @@ export class ClientSession {
     } else if (!this.closed && this.status !== 'I') this.armIdleTimer();
   }
 
-  private applyEffects(effects: StatementEffects, failed: boolean): void {
+  private applyEffects(effects: StatementEffects): void {
     if (effects.settings) this.settingsDirty = true;
     for (const name of effects.prepared) this.statementNames.add(name);
     for (const name of effects.deallocated) this.statementNames.delete(name);
-    if (failed && effects.listen.length > 0) {
-      // LISTEN may not have run; keep our bookkeeping as the engine's.
-    }
     for (const channel of effects.listen) {
       this.channels.add(channel);
       let set = this.engine.listeners.get(channel);
@@ -396,29 +410,22 @@ export class ClientSession {
     }
   }
 
-  private deliverNotifications(out: Uint8Array): Uint8Array {
-    return filterFrames(out, (f) => {
-      if (f.type !== FRAME_TYPE.A) return true;
-      const { channel, payload } = parseNotification(f.bytes);
-      const message = notificationResponse(this.pid, channel, payload);
-      for (const listener of this.engine.listeners.get(channel) ?? []) {
-        if (listener !== this) listener.write(message);
-      }
-      // Our own copy stays in our output, where Postgres puts it (before ReadyForQuery), if we listen.
-      return this.channels.has(channel);
-    });
+  /** Sends a notification to the other listeners; returns it for our own output only if we listen too. */
+  private routeNotification(f: Uint8Array): Uint8Array | null {
+    const { channel, payload } = parseNotification(f);
+    const message = notificationResponse(this.pid, channel, payload);
+    for (const listener of this.engine.listeners.get(channel) ?? []) {
+      if (listener !== this) listener.write(message);
+    }
+    // Our own copy stays where Postgres puts it (before ReadyForQuery), if we listen.
+    return this.channels.has(channel) ? message : null;
   }
 
-  private unprefixErrors(out: Uint8Array): Uint8Array {
-    const frames = splitFrames(out);
-    const decoder = new TextDecoder();
-    const encoder = new TextEncoder();
-    return concatBytes(frames.map((f) => {
-      if (f.type !== FRAME_TYPE.E && f.type !== 0x4e) return f.bytes;
-      const text = decoder.decode(f.bytes.subarray(5));
-      if (!text.includes(this.namePrefix)) return f.bytes;
-      return frame(String.fromCharCode(f.type), encoder.encode(text.split(this.namePrefix).join('')));
-    }));
+  /** Error and notice texts show the client's own statement names, not the engine-side prefixed ones. */
+  private unprefixMessage(f: Uint8Array): Uint8Array {
+    const text = new TextDecoder().decode(f.subarray(5));
+    if (!text.includes(this.namePrefix)) return f;
+    return frame(String.fromCharCode(f[0]!), new TextEncoder().encode(text.split(this.namePrefix).join('')));
   }
 
   // ---- COPY FROM STDIN ----
@@ -484,12 +491,7 @@ export class ClientSession {
   }
 
   private finishCopy(query: Uint8Array, rest: Uint8Array[]): Promise<void> | void {
-    let dropped = false;
-    return this.run([query, ...rest], 'query', (out) => filterFrames(out, (f) => {
-      if (f.type !== FRAME_TYPE.G || dropped) return true;
-      dropped = true;
-      return false;
-    }));
+    return this.run([query, ...rest], 'query', true);
   }
 
   // ---- CREATE / DROP DATABASE ----

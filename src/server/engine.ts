@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { parameterStatusName, splitFrames, FRAME_TYPE } from './backend-output.js';
 import { EngineQueue } from './engine-queue.js';
-import { decodeText, queryMessage, readCString, startupMessage } from './wire-messages.js';
+import { queryMessage, readCString, startupMessage } from './wire-messages.js';
 
 /**
  * One PGlite (one database) and the state the scheduler keeps about it. PGlite is a single backend session:
@@ -79,12 +79,29 @@ export class Engine<S> {
     try {
       return this.db.execProtocolRawSync(bytes);
     } catch (error) {
-      this.dead = new PpgError('ENGINE_DEAD', `the database engine for "${this.name}" stopped: ${error instanceof Error ? error.message : String(error)}`, {
-        hint: 'restart the server; committed data is recovered from the WAL',
-        cause: error,
-      });
-      throw this.dead;
+      throw this.markDead(error);
     }
+  }
+
+  /**
+   * Runs protocol bytes and hands PGlite's output to `onChunk` as it is produced (synchronously, in order).
+   * Rejects if PGlite fails; the engine is then dead.
+   */
+  async execStream(bytes: Uint8Array, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+    if (this.dead) throw this.dead;
+    try {
+      await this.db.execProtocolRawStream(bytes, { syncToFs: false, onRawData: onChunk });
+    } catch (error) {
+      throw this.markDead(error);
+    }
+  }
+
+  private markDead(error: unknown): Error {
+    this.dead ??= new PpgError('ENGINE_DEAD', `the database engine for "${this.name}" stopped: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'restart the server; committed data is recovered from the WAL',
+      cause: error,
+    });
+    return this.dead;
   }
 
   /** Runs one simple-protocol query for the server's own purposes and returns the raw output. */
@@ -105,9 +122,5 @@ export class Engine<S> {
       // A dead engine cannot roll back; closing still releases it.
     }
     await this.db.close();
-  }
-
-  describeError(out: Uint8Array): string {
-    return decodeText(out);
   }
 }
