@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isPpgError } from '../ppg-error.js';
 import { inspectInstance, listInstanceNames } from './inspect-instance.js';
@@ -25,16 +25,30 @@ export interface InstanceListing {
   problems: { name: string; message: string; hint: string | undefined }[];
 }
 
-async function folderSize(dir: string): Promise<number> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const sizes = await Promise.all(
-    entries.map(async (entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return folderSize(full);
-      return stat(full).then((info) => info.size, () => 0);
-    }),
-  );
-  return sizes.reduce((sum, size) => sum + size, 0);
+/**
+ * Bytes under `dir` (0 when missing). Synchronous on purpose: a data folder holds ~1000 small
+ * files, and one promise per stat made `ls` three times slower than this plain walk.
+ */
+function folderSize(dir: string): number {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += folderSize(full);
+    else {
+      try {
+        total += lstatSync(full).size;
+      } catch {
+        // Removed meanwhile (PGlite rotates WAL segments).
+      }
+    }
+  }
+  return total;
 }
 
 /** Every instance with its derived status, in name order. Inspects all of them in parallel. Never loads PGlite. */
@@ -45,8 +59,7 @@ export async function listInstances(root: string, now = Date.now()): Promise<Ins
     names.map(async (name) => {
       const paths = instancePaths(root, name);
       try {
-        const [view, dataBytes] = await Promise.all([inspectInstance(paths), folderSize(paths.data)]);
-        return { kind: 'row' as const, view, dataBytes };
+        return { kind: 'row' as const, view: await inspectInstance(paths), dataBytes: 0 };
       } catch (error) {
         if (!isPpgError(error)) throw error;
         return { kind: 'problem' as const, problem: { name, message: error.message, hint: error.hint } };
@@ -58,7 +71,9 @@ export async function listInstances(root: string, now = Date.now()): Promise<Ins
       listing.problems.push(result.problem);
       continue;
     }
-    const { view, dataBytes } = result;
+    const view = result.view;
+    // Sized after every probe has answered, so the synchronous walk delays none of them.
+    const dataBytes = folderSize(view.paths.data);
     const record = view.record;
     const live = view.status === 'running' || view.status === 'starting';
     listing.rows.push({

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
-import { streamLog } from '../../instances/daemon-log.js';
-import { resolveTargets } from '../../instances/instance-targets.js';
 import { instancePaths, resolveStateRoot } from '../../instances/state-paths.js';
 import { PpgError } from '../../ppg-error.js';
 
@@ -12,6 +10,8 @@ export function registerDevLogs(dev: Command, io: CliIo): void {
     .argument('<name>', 'instance name')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .action(async (name: string, options: { follow?: boolean }) => {
+      const { streamLog } = await import('../../instances/daemon-log.js');
+      const { resolveTargets } = await import('../../instances/instance-targets.js');
       const root = resolveStateRoot(io.env);
       const [target] = await resolveTargets(root, [name]);
       if (target === undefined || target !== name) {

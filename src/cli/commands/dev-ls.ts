@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { listInstances, type InstanceRow } from '../../instances/list-instances.js';
+import type { InstanceRow } from '../../instances/list-instances.js';
 import { resolveStateRoot } from '../../instances/state-paths.js';
 
 function formatBytes(bytes: number): string {
@@ -48,6 +48,7 @@ export function registerDevLs(dev: Command, io: CliIo): void {
     .description('list every instance with its status (running, starting, stopped, crashed)')
     .option('--json', 'print a JSON array (stable field names) for scripts')
     .action(async (options: { json?: boolean }) => {
+      const { listInstances } = await import('../../instances/list-instances.js');
       const listing = await listInstances(resolveStateRoot(io.env));
       for (const problem of listing.problems) {
         writeLine(io.stderr, `warning: ${problem.name}: ${problem.message}`);

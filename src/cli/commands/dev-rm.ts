@@ -2,8 +2,6 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { PpgError } from '../../ppg-error.js';
-import { resolveTargets } from '../../instances/instance-targets.js';
-import { removeInstances } from '../../instances/remove-instances.js';
 import { resolveStateRoot } from '../../instances/state-paths.js';
 
 async function confirm(io: CliIo, question: string): Promise<boolean> {
@@ -24,6 +22,8 @@ export function registerDevRm(dev: Command, io: CliIo): void {
     .option('-f, --force', 'stop running instances first instead of refusing')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (patterns: string[], options: { force?: boolean; yes?: boolean }) => {
+      const { removeInstances } = await import('../../instances/remove-instances.js');
+      const { resolveTargets } = await import('../../instances/instance-targets.js');
       const root = resolveStateRoot(io.env);
       const names = await resolveTargets(root, patterns);
       // Only a person at a terminal can answer; scripts get the plain behaviour.

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { PpgError } from '../../ppg-error.js';
-import { startInstances } from '../../instances/start-instances.js';
 import { resolveStateRoot } from '../../instances/state-paths.js';
 
 export function registerDevStart(dev: Command, io: CliIo): void {
@@ -10,6 +9,7 @@ export function registerDevStart(dev: Command, io: CliIo): void {
     .description('start stopped instances in the background, on their previous ports')
     .argument('<names...>', "instance names or globs, e.g. 'feature-*'")
     .action(async (names: string[]) => {
+      const { startInstances } = await import('../../instances/start-instances.js');
       const outcomes = await startInstances(resolveStateRoot(io.env), names, io.env, io.cwd);
       for (const outcome of outcomes) {
         writeLine(io.stderr, `${outcome.name}: ${outcome.detail}`);

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { PpgError } from '../../ppg-error.js';
 import { resolveStateRoot } from '../../instances/state-paths.js';
-import { stopInstances } from '../../instances/stop-instances.js';
 
 export function registerDevStop(dev: Command, io: CliIo): void {
   dev
@@ -11,6 +10,7 @@ export function registerDevStop(dev: Command, io: CliIo): void {
     .argument('[names...]', "instance names or globs, e.g. 'feature-*'")
     .option('-a, --all', 'stop every instance')
     .action(async (names: string[], options: { all?: boolean }) => {
+      const { stopInstances } = await import('../../instances/stop-instances.js');
       const outcomes = await stopInstances(resolveStateRoot(io.env), names, Boolean(options.all));
       for (const outcome of outcomes) {
         writeLine(io.stderr, `${outcome.name}: ${outcome.result} (${outcome.detail})`);

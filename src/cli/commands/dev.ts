@@ -1,8 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { resolveProjectInstance } from '../../instances/project-instance.js';
-import { runForeground } from '../../instances/run-foreground.js';
-import { startDetached } from '../../instances/start-instance.js';
 import { resolveStateRoot } from '../../instances/state-paths.js';
 import { registerDevLogs } from './dev-logs.js';
 import { registerDevLs } from './dev-ls.js';
@@ -39,15 +36,19 @@ export function register(program: Command, io: CliIo): void {
     .option('-d, --detach', 'start in the background and print only the connection URL')
     .option('--debug', 'print server log lines to stderr (foreground)')
     .action(async (options: DevOptions) => {
+      // Loaded here, not at the top: every other command starts faster without the start path.
+      const { resolveProjectInstance } = await import('../../instances/project-instance.js');
       const root = resolveStateRoot(io.env);
       const { name, projectDir } = await resolveProjectInstance(root, io.cwd, options.name);
       const request = { stateRoot: root, name, projectDir, port: options.port, env: io.env };
       if (options.detach) {
+        const { startDetached } = await import('../../instances/start-instance.js');
         const { record, alreadyRunning } = await startDetached(request);
         writeLine(io.stderr, alreadyRunning ? `instance '${name}' is already running` : `instance '${name}' started`);
         writeLine(io.stdout, record.url);
         return;
       }
+      const { runForeground } = await import('../../instances/run-foreground.js');
       await runForeground(request, {
         onReady: (record) => {
           writeLine(io.stdout, record.url ?? '');
