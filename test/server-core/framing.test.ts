@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { BatchOutput } from '../../src/server/batch-output.js';
+import { FrameLengthError, FrameReader } from '../../src/server/frame-reader.js';
+import { concatBytes, frame, notificationResponse, queryMessage, readyForQuery, SYNC_MESSAGE } from '../../src/server/wire-messages.js';
+
+const bytes = (...parts: Uint8Array[]) => concatBytes(parts);
+
+describe('FrameReader', () => {
+  const q1 = queryMessage('select 1');
+  const q2 = queryMessage('select 2');
+  const all = bytes(q1, SYNC_MESSAGE, q2);
+
+  it('returns whole frames from one chunk', () => {
+    expect(new FrameReader().push(all)).toEqual([q1, SYNC_MESSAGE, q2]);
+  });
+
+  it.each([1, 2, 5, 7, 13, all.length - 1])('reassembles frames split every %i bytes', (step) => {
+    const reader = new FrameReader();
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < all.length; i += step) frames.push(...reader.push(all.subarray(i, i + step)));
+    expect(frames).toEqual([q1, SYNC_MESSAGE, q2]);
+  });
+
+  it.each([
+    ['negative', [0x51, 0xff, 0xff, 0xff, 0xff]],
+    ['shorter than its header', [0x51, 0, 0, 0, 3]],
+    ['over 1 GB', [0x51, 0x7f, 0, 0, 0]],
+  ])('rejects a %s length', (_name, header) => {
+    expect(() => new FrameReader().push(new Uint8Array(header))).toThrow(FrameLengthError);
+  });
+});
+
+describe('BatchOutput', () => {
+  const row = frame('D', new Uint8Array([0, 1, 0, 0, 0, 1, 0x31]));
+  const note = notificationResponse(1, 'c', 'p');
+  const output = bytes(row, note, row, readyForQuery('T'));
+
+  it.each([1, 3, 8, output.length])('streams frame-aligned output in chunks of %i', (step) => {
+    const written: Uint8Array[] = [];
+    const seen: number[] = [];
+    const out = new BatchOutput(new Set([0x41]), (type, f) => {
+      seen.push(type);
+      return f.length > 0 ? null : f;
+    }, (b) => written.push(b));
+    for (let i = 0; i < output.length; i += step) out.push(output.subarray(i, i + step));
+    out.end();
+    expect(seen).toEqual([0x41]);
+    expect(out.status).toBe('T');
+    expect(concatBytes(written)).toEqual(bytes(row, row, readyForQuery('T')));
+  });
+
+  it('copies chunks, so a reused source buffer cannot corrupt what was kept', () => {
+    const written: Uint8Array[] = [];
+    const out = new BatchOutput(new Set(), (_t, f) => f, (b) => written.push(b));
+    const source = row.slice();
+    out.push(source);
+    source.fill(0);
+    out.end();
+    expect(written[0]).toEqual(row);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { rewriteQueryText } from '../../src/server/statement-rewrite.js';
+
+const context = (names: string[] = [], neighbours = false) => ({
+  namePrefix: 'ppg7_',
+  statementNames: new Set(names),
+  hasNeighbours: () => neighbours,
+});
+
+describe('rewriteQueryText', () => {
+  it.each([
+    ['select 1', 'select 1'],
+    ['PREPARE s1 AS select $1::int', 'PREPARE "ppg7_s1" AS select $1::int'],
+    ['EXECUTE s1(5)', 'EXECUTE "ppg7_s1"(5)'],
+    ['execute "MiXed"', 'execute "ppg7_MiXed"'],
+    ['DEALLOCATE s1', 'DEALLOCATE "ppg7_s1"'],
+    ["select 'prepare x'", "select 'prepare x'"],
+  ])('%j → %j', (sql, expected) => {
+    expect(rewriteQueryText(sql, context()).sql).toBe(expected);
+  });
+
+  it('limits DEALLOCATE ALL to the client\'s own statements', () => {
+    const result = rewriteQueryText('DEALLOCATE ALL', context(['ppg7_a', 'ppg7_b']));
+    expect(result.sql).toBe('DEALLOCATE "ppg7_a"; DEALLOCATE "ppg7_b"');
+    expect(result.effects.deallocated).toEqual(['ppg7_a', 'ppg7_b']);
+  });
+
+  it('records effects the server must track', () => {
+    const { effects } = rewriteQueryText('LISTEN a; UNLISTEN b; SET x = 1; PREPARE p AS select 1', context());
+    expect(effects).toMatchObject({ listen: ['a'], unlisten: ['b'], settings: true, prepared: ['ppg7_p'] });
+  });
+
+  it.each([
+    ['copy t from stdin; select 1', '0A000'],
+    ['select 1; create database x', '25001'],
+  ])('refuses %j with %s', (sql, code) => {
+    expect(rewriteQueryText(sql, context()).error?.code).toBe(code);
+  });
+
+  it('refuses DISCARD ALL only when other clients share the engine', () => {
+    expect(rewriteQueryText('DISCARD ALL', context([], true)).error?.code).toBe('0A000');
+    expect(rewriteQueryText('DISCARD ALL', context(['ppg7_a'], false)).effects).toMatchObject({ settings: true, deallocated: ['ppg7_a'], unlisten: ['*'] });
+  });
+});
