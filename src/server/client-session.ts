@@ -101,6 +101,7 @@ export class ClientSession {
     this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
     this.socket.on('close', () => this.close());
     this.socket.on('error', () => this.close());
+    this.socket.resume();
   }
 
   private receive(chunk: Buffer): void {

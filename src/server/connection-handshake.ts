@@ -56,6 +56,8 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('close', onClose);
+      // Until the session attaches its reader, bytes must wait in the socket instead of being dropped.
+      socket.pause();
       if (!result) socket.destroy();
       resolve(result);
     };

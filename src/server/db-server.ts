@@ -90,7 +90,10 @@ export async function startDbServer(options: DbServerOptions): Promise<DbServer>
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.setNoDelay(true);
-    void acceptClient(socket);
+    acceptClient(socket).catch((error: unknown) => {
+      log(`connection failed: ${error instanceof Error ? error.stack : String(error)}`);
+      socket.destroy();
+    });
   });
 
   async function acceptClient(socket: net.Socket): Promise<void> {
