@@ -93,6 +93,7 @@ export class ClientSession {
   start(): void {
     const greeting: Uint8Array[] = [];
     const overrides = new Map([...this.settings].map(([k, v]) => [k.toLowerCase(), v]));
+    overrides.set('session_authorization', this.startupParams.user ?? '');
     for (const [name, value] of this.engine.parameterStatus) {
       greeting.push(parameterStatus(name, overrides.get(name.toLowerCase()) ?? value));
     }

@@ -67,7 +67,7 @@ export async function startDbServer(options: DbServerOptions): Promise<DbServer>
   await mkdir(options.dataRoot, { recursive: true });
 
   const registry = new DatabaseRegistry<ClientSession>(options.dataRoot, templateCacheDir);
-  await registry.openMain();
+  let mainReady: Promise<unknown> | null = null;
   const scram = await createScramSha256Data(password);
   // Unknown users get a verifier for a random password, so they fail exactly like a wrong password.
   const decoy = await createScramSha256Data(randomBytes(18).toString('base64'));
@@ -106,6 +106,7 @@ export async function startDbServer(options: DbServerOptions): Promise<DbServer>
       },
     });
     if (!handshake || socket.destroyed || closing) return;
+    await mainReady;
     const database = handshake.params.database || handshake.params.user || MAIN_DATABASE;
     let engine;
     try {
@@ -133,10 +134,17 @@ export async function startDbServer(options: DbServerOptions): Promise<DbServer>
         : error);
     });
     server.listen(options.port ?? 0, host, () => resolve());
-  }).catch(async (error) => {
+  });
+  // The port is bound before the engine opens, so a taken port costs no PGlite start; clients that
+  // connect meanwhile wait for the engine after authenticating.
+  mainReady = registry.openMain();
+  try {
+    await mainReady;
+  } catch (error) {
+    server.close();
     await registry.closeAll();
     throw error;
-  });
+  }
   const port = (server.address() as net.AddressInfo).port;
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host.includes(':') ? `[${host}]` : host}:${port}/${MAIN_DATABASE}?sslmode=disable`;
 
