@@ -1,16 +1,17 @@
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Resolves on the first SIGINT or SIGTERM. The handlers run once: they are removed on the first
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP (a closed terminal must not leave a crashed
+ * instance behind). The handlers run once: they are removed on the first
  * signal, so a second Ctrl-C during a slow shutdown falls back to the default and ends the process
  * (the data is still safe: PGlite replays its WAL on the next start).
  */
 export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const name of SHUTDOWN_SIGNALS) process.off(name, onSignal);
       resolve(signal);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const name of SHUTDOWN_SIGNALS) process.on(name, onSignal);
   });
 }

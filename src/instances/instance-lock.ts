@@ -5,7 +5,7 @@ import type { InstancePaths } from './state-paths.js';
 import { isPidAlive } from './terminate-process.js';
 
 /** The daemon refreshes the lock's mtime this often. */
-const LOCK_UPDATE_MS = 5_000;
+const LOCK_UPDATE_MS = 10_000;
 /**
  * proper-lockfile's own staleness rule is switched off (a day): PGlite blocks the event loop during
  * long statements, so the mtime refresh can lag behind any short threshold. We break a lock only

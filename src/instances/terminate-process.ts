@@ -42,6 +42,7 @@ export type TerminateOutcome = 'not-running' | 'exited' | 'killed' | 'survived';
  * even SIGKILL did not end it (e.g. EPERM: not our process).
  */
 export async function terminateProcess(pid: number, graceMs = 10_000): Promise<TerminateOutcome> {
+  if (!isPidAlive(pid)) return 'not-running';
   if (!signal(pid, 'SIGTERM')) return isPidAlive(pid) ? 'survived' : 'not-running';
   if (await waitForExit(pid, graceMs)) return 'exited';
   signal(pid, 'SIGKILL');

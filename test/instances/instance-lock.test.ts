@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, utimes } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { breakStaleLock, inspectLock, takeInstanceLock, withStateMutex } from '../../src/instances/instance-lock.js';
+import { instancePaths, type InstancePaths } from '../../src/instances/state-paths.js';
+
+let root: string;
+let paths: InstancePaths;
+const children: ChildProcess[] = [];
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'ppg-lock-'));
+  paths = instancePaths(root, 'app');
+  await mkdir(paths.dir, { recursive: true });
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  await rm(root, { recursive: true, force: true });
+});
+
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid as number;
+}
+
+function livePid(): number {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+  children.push(child);
+  return child.pid as number;
+}
+
+describe('instance lock', () => {
+  it('takes, reports and releases the lock', async () => {
+    const release = await withStateMutex(paths, () => takeInstanceLock(paths, () => undefined));
+    expect(await inspectLock(paths)).toEqual({ present: true, fresh: true });
+    await expect(takeInstanceLock(paths, () => undefined)).rejects.toMatchObject({ code: 'INSTANCE_LOCKED' });
+    await release();
+    expect(await inspectLock(paths)).toEqual({ present: false, fresh: false });
+  });
+
+  it('never breaks a lock whose pid is alive, however old the lock looks', async () => {
+    await mkdir(paths.lock);
+    await utimes(paths.lock, new Date(0), new Date(0));
+    await expect(breakStaleLock(paths, livePid())).rejects.toMatchObject({ code: 'INSTANCE_LOCKED' });
+    expect(existsSync(paths.lock)).toBe(true);
+  });
+
+  it('breaks the lock of a dead pid, even a fresh one', async () => {
+    await mkdir(paths.lock);
+    expect(await breakStaleLock(paths, await deadPid())).toBe(true);
+    expect(existsSync(paths.lock)).toBe(false);
+  });
+
+  it('refuses a fresh lock with no known pid, breaks an old one', async () => {
+    await mkdir(paths.lock);
+    await expect(breakStaleLock(paths, null)).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+    await utimes(paths.lock, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    expect(await breakStaleLock(paths, null)).toBe(true);
+  });
+
+  it('does nothing when there is no lock', async () => {
+    expect(await breakStaleLock(paths, null)).toBe(false);
+  });
+
+  it('serialises critical sections across callers', async () => {
+    const order: string[] = [];
+    const section = (name: string) =>
+      withStateMutex(paths, async () => {
+        order.push(`${name}:in`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        order.push(`${name}:out`);
+      });
+    await Promise.all([section('a'), section('b')]);
+    expect(order).toHaveLength(4);
+    expect(order[0]?.split(':')[0]).toBe(order[1]?.split(':')[0]);
+  });
+});
