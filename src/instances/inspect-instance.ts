@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { PpgError } from '../ppg-error.js';
 import { deriveStatus, type InstanceStatus } from './instance-status.js';
 import { inspectLock } from './instance-lock.js';
 import { readRecord, type InstanceRecord } from './instance-record.js';
@@ -48,7 +49,11 @@ export async function listInstanceNames(root: string): Promise<string[]> {
       .map((entry) => entry.name)
       .sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new PpgError('STATE_ROOT_UNREADABLE', `cannot read the state directory ${instancesDir(root)} (${code ?? 'unknown error'})`, {
+      hint: 'fix its permissions, or point PPG_DEV_HOME at another folder',
+      cause: error,
+    });
   }
 }
