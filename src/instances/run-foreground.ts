@@ -32,8 +32,11 @@ export async function runForeground(request: StartRequest, hooks: ForegroundHook
     });
   }
   const logFile = createWriteStream(paths.log, { flags: 'a' });
-  const log = (line: string): void => {
+  const logToFile = (line: string): void => {
     logFile.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
+  };
+  const log = (line: string): void => {
+    logToFile(line);
     hooks.debug?.(line);
   };
   const shutdown = waitForShutdownSignal();
@@ -47,7 +50,7 @@ export async function runForeground(request: StartRequest, hooks: ForegroundHook
       hooks.onReady(daemon.record);
       const signal = await shutdown;
       hooks.onNotice(`received ${signal}, shutting down…`);
-      log(`received ${signal}`);
+      logToFile(`received ${signal}`);
     } finally {
       await daemon.stop();
     }

@@ -71,6 +71,17 @@ describe('ppg dev (foreground)', () => {
     expect((await again.exited).code).toBe(0);
   });
 
+  it('shuts down cleanly when Ctrl-C arrives twice at once (terminal group + direct signal)', async () => {
+    const server = spawnPpg(['dev'], { env: box().env, cwd: box().project });
+    await server.waitFor(/^postgres:\/\/\S+$/m);
+    server.child.kill('SIGINT');
+    server.child.kill('SIGINT');
+    const result = await server.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/stopped; data saved/);
+    expect((await ls())[0]?.status).toBe('stopped');
+  });
+
   it('refuses a second foreground start of a running instance and says where it runs', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     const second = await ppg(['dev']);
