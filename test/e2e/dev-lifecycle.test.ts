@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processesUsingHome, useLeakCheck } from '../support/leak-check.js';
@@ -196,5 +197,31 @@ describe('ppg dev --detach, ls, stop, start, rm, logs', () => {
     const removed = await ppg(['dev', 'rm', 'feature-*', '--force', '--yes']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(await ls()).toEqual([]);
+  });
+});
+
+describe('light commands', () => {
+  it('ls, logs, stop and rm never load PGlite, pg-gateway or the wire server', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    const forbid = fileURLToPath(new URL('../support/forbid-heavy-modules.mjs', import.meta.url));
+    const light = (args: string[]) =>
+      runPpg(args, { env: { ...box().env, NODE_OPTIONS: `--import=${forbid}` }, cwd: box().project });
+    // The guard really bites: the start path does load the server.
+    const guarded = await light(['dev', '--name', 'guard-check']);
+    expect(guarded.stderr).toMatch(/heavy module loaded by a light command/);
+    for (const args of [['dev', 'ls'], ['dev', 'ls', '--json'], ['dev', 'logs', 'app'], ['dev', 'stop', 'app'], ['dev', 'rm', '*', '--yes']]) {
+      const result = await light(args);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+    }
+    expect(url).toMatch(/^postgres:/);
+  });
+
+  it('--detach with another --port than the running one is refused', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    const moved = await ppg(['dev', '--detach', '--port', String(Number(new URL(url).port) + 1)]);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toMatch(/already running on port/);
+    expect(urlFrom(await ppg(['dev', '--detach', '--port', new URL(url).port]))).toBe(url);
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
   });
 });
