@@ -58,7 +58,7 @@ export async function spawnDaemon(
     return {
       type: 'error',
       code: 'DAEMON_TIMEOUT',
-      message: `the daemon was not ready after ${Math.round(timeoutMs / 1000)} s and was stopped`,
+      message: `the daemon was not ready after ${(timeoutMs / 1000).toFixed(1)} s and was stopped (PPG_DEV_START_TIMEOUT_MS raises the limit)`,
     };
   }
   if (daemon.connected) daemon.disconnect();

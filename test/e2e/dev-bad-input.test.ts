@@ -120,6 +120,14 @@ describe('bad input: clear error, hint, non-zero exit, no data lost', () => {
     expect(JSON.parse((await ppg(['dev', 'ls', '--json'])).stdout)[0]).toMatchObject({ status: 'stopped' });
   });
 
+  it('stops a daemon that is not ready in time and prints its log', async () => {
+    // 0.3 s: past node's start-up on most machines, well before PGlite is open.
+    const result = await ppg(['dev', '--detach'], { PPG_DEV_START_TIMEOUT_MS: '300' });
+    expectCleanError(result, 1, /not ready after 0\.3 s and was stopped/);
+    expect(result.stderr).toMatch(/hint: (last lines of .*daemon\.log:\n.*starting instance 'app'|no log was written)/);
+    expect(JSON.parse((await ppg(['dev', 'ls', '--json'])).stdout)[0]).toMatchObject({ status: 'stopped' });
+  });
+
   it('reports an unwritable state root', async () => {
     const file = path.join(box().project, 'package.json');
     expectCleanError(await ppg(['dev', '--detach'], { PPG_DEV_HOME: path.join(file, 'home') }), 1, /cannot write to the state directory/);
