@@ -8,6 +8,7 @@ import {
   type InstanceRecord,
 } from '../instances/instance-record.js';
 import { ensureInstanceDir, instancePaths, type InstancePaths } from '../instances/state-paths.js';
+import { processStartTime } from '../instances/terminate-process.js';
 import type { DaemonConfig } from './daemon-messages.js';
 import { serveOnPort } from './serve-on-port.js';
 
@@ -24,7 +25,7 @@ export interface RunningDaemon {
 async function claimInstance(paths: InstancePaths, config: DaemonConfig, log: (line: string) => void) {
   return withStateMutex(paths, async () => {
     const existing = await readRecord(paths.record, paths.name);
-    if (await breakStaleLock(paths, existing?.pid ?? null)) {
+    if (await breakStaleLock(paths, existing)) {
       log(`broke the stale lock left by pid ${existing?.pid ?? 'unknown'}`);
     }
     const release = await takeInstanceLock(paths, (error) => log(`warning: instance lock compromised: ${error.message}`));
@@ -32,6 +33,7 @@ async function claimInstance(paths: InstancePaths, config: DaemonConfig, log: (l
       const record: InstanceRecord = {
         ...(existing ?? newRecord(paths.name, config.projectDir)),
         pid: process.pid,
+        pidStartTime: processStartTime(process.pid) ?? null,
         startedAt: new Date().toISOString(),
         readyAt: null,
         stoppedAt: null,
@@ -52,7 +54,7 @@ async function releaseInstance(paths: InstancePaths, release: () => Promise<void
     try {
       const current = await readRecord(paths.record, paths.name);
       if (current?.pid === process.pid) {
-        await writeRecord(paths.record, { ...current, pid: null, stoppedAt: new Date().toISOString() });
+        await writeRecord(paths.record, { ...current, pid: null, pidStartTime: null, stoppedAt: new Date().toISOString() });
       }
     } finally {
       await release();

@@ -4,7 +4,7 @@ import { readRecord } from '../instances/instance-record.js';
 import { describePortHolder, planPortCandidates } from '../instances/port-plan.js';
 import { isPortFree } from '../instances/probe-port.js';
 import { instancePaths, templatesDir } from '../instances/state-paths.js';
-import { isPidAlive } from '../instances/terminate-process.js';
+import { isRecordedProcessAlive } from '../instances/terminate-process.js';
 import type { DbServer } from '../server/db-server.js';
 
 interface OtherInstances {
@@ -23,7 +23,7 @@ async function readOtherInstances(root: string, self: string): Promise<OtherInst
     const record = await readRecord(instancePaths(root, name).record, name).catch(() => undefined);
     if (record?.port == null) continue;
     reserved.add(record.port);
-    if (record.pid !== null && isPidAlive(record.pid)) running.set(record.port, name);
+    if (record.pid !== null && isRecordedProcessAlive(record.pid, record.pidStartTime)) running.set(record.port, name);
   }
   return { reserved, running };
 }

@@ -6,7 +6,7 @@ import { readRecord, type InstanceRecord } from './instance-record.js';
 import { isValidName } from './instance-name.js';
 import { probePostgres } from './probe-port.js';
 import { instancesDir, type InstancePaths } from './state-paths.js';
-import { isPidAlive } from './terminate-process.js';
+import { isRecordedProcessAlive } from './terminate-process.js';
 
 export interface InstanceView {
   paths: InstancePaths;
@@ -24,7 +24,7 @@ export async function inspectInstance(paths: InstancePaths): Promise<InstanceVie
   const record = await readRecord(paths.record, paths.name);
   const lock = await inspectLock(paths);
   const pid = record?.pid ?? null;
-  const pidAlive = pid !== null && isPidAlive(pid);
+  const pidAlive = pid !== null && isRecordedProcessAlive(pid, record?.pidStartTime);
   const port = record?.port ?? null;
   const portAnswers = pidAlive && lock.present && port !== null && record !== undefined
     ? await probePostgres(record.host, port)

@@ -2,7 +2,8 @@ import { rm, stat } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { PpgError } from '../ppg-error.js';
 import type { InstancePaths } from './state-paths.js';
-import { isPidAlive } from './terminate-process.js';
+import type { InstanceRecord } from './instance-record.js';
+import { isRecordedProcessAlive } from './terminate-process.js';
 
 /** The daemon refreshes the lock's mtime this often. */
 const LOCK_UPDATE_MS = 10_000;
@@ -58,13 +59,17 @@ export async function withStateMutex<T>(paths: InstancePaths, fn: () => Promise<
 
 /**
  * Breaks the instance lock if it is stale. Call inside withStateMutex. Throws INSTANCE_LOCKED when
- * `holderPid` (the record's pid) is alive, DATA_DIR_LOCKED when no pid is known but some live
+ * the record's daemon (`holder`) is alive, DATA_DIR_LOCKED when no pid is known but some live
  * process keeps refreshing the lock. Returns true when a stale lock was removed.
  */
-export async function breakStaleLock(paths: InstancePaths, holderPid: number | null): Promise<boolean> {
+export async function breakStaleLock(
+  paths: InstancePaths,
+  holder: Pick<InstanceRecord, 'pid' | 'pidStartTime'> | undefined,
+): Promise<boolean> {
   const lock = await inspectLock(paths);
   if (!lock.present) return false;
-  if (holderPid !== null && holderPid !== process.pid && isPidAlive(holderPid)) {
+  const holderPid = holder?.pid ?? null;
+  if (holderPid !== null && holderPid !== process.pid && isRecordedProcessAlive(holderPid, holder?.pidStartTime)) {
     throw new PpgError('INSTANCE_LOCKED', `instance '${paths.name}' is held by process ${holderPid}`, {
       hint: `stop it with: ppg dev stop ${paths.name}`,
     });

@@ -16,6 +16,8 @@ export interface InstanceRecord {
   name: string;
   projectDir: string;
   pid: number | null;
+  /** processStartTime() of `pid` (Linux), so a reused pid is not taken for our daemon. */
+  pidStartTime?: number | null;
   host: string;
   port: number | null;
   user: string;
@@ -36,6 +38,7 @@ const FIELDS: Record<Exclude<keyof InstanceRecord, 'schemaVersion'>, FieldCheck>
   name: isString,
   projectDir: isString,
   pid: isNullablePositiveInt,
+  pidStartTime: (v) => v === undefined || v === null || (Number.isInteger(v) && (v as number) >= 0),
   host: isString,
   port: (v) => v === null || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535),
   user: isString,
@@ -121,6 +124,7 @@ export function newRecord(name: string, projectDir: string): InstanceRecord {
     name,
     projectDir,
     pid: null,
+    pidStartTime: null,
     host: '127.0.0.1',
     port: null,
     user: 'postgres',

@@ -22,7 +22,7 @@ async function deleteInstanceFolder(paths: InstancePaths): Promise<void> {
   const trash = path.join(path.dirname(paths.dir), `.trash-${paths.name}-${randomBytes(4).toString('hex')}`);
   await withStateMutex(paths, async () => {
     const record = await readRecord(paths.record, paths.name).catch(() => undefined);
-    await breakStaleLock(paths, record?.pid ?? null);
+    await breakStaleLock(paths, record);
     await rename(paths.dir, trash);
   });
   await rm(trash, { recursive: true, force: true });

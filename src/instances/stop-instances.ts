@@ -21,9 +21,9 @@ export interface StopOutcome {
 export async function cleanStaleState(paths: InstancePaths): Promise<void> {
   await withStateMutex(paths, async () => {
     const record = await readRecord(paths.record, paths.name);
-    await breakStaleLock(paths, record?.pid ?? null);
+    await breakStaleLock(paths, record);
     if (record && record.pid !== null) {
-      await writeRecord(paths.record, { ...record, pid: null, stoppedAt: new Date().toISOString() });
+      await writeRecord(paths.record, { ...record, pid: null, pidStartTime: null, stoppedAt: new Date().toISOString() });
     }
   });
 }

@@ -14,6 +14,29 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/**
+ * Linux: when the process started, in clock ticks since boot (/proc/<pid>/stat field 22);
+ * undefined elsewhere or when it is gone. Recorded beside a daemon's pid so a reused pid is not
+ * mistaken for our daemon.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const value = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the recorded daemon still runs: its pid is alive and, when both are known, started at the recorded time. */
+export function isRecordedProcessAlive(pid: number, startTime: number | null | undefined): boolean {
+  if (!isPidAlive(pid)) return false;
+  if (startTime == null) return true;
+  const actual = processStartTime(pid);
+  return actual === undefined || actual === startTime;
+}
+
 /** `kill(pid, 0)`: ESRCH means gone; EPERM means alive but someone else's; a zombie counts as gone. */
 export function isPidAlive(pid: number): boolean {
   try {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { breakStaleLock, inspectLock, takeInstanceLock, withStateMutex } from '../../src/instances/instance-lock.js';
 import { instancePaths, type InstancePaths } from '../../src/instances/state-paths.js';
+import { processStartTime } from '../../src/instances/terminate-process.js';
 
 let root: string;
 let paths: InstancePaths;
@@ -44,25 +45,34 @@ describe('instance lock', () => {
   it('never breaks a lock whose pid is alive, however old the lock looks', async () => {
     await mkdir(paths.lock);
     await utimes(paths.lock, new Date(0), new Date(0));
-    await expect(breakStaleLock(paths, livePid())).rejects.toMatchObject({ code: 'INSTANCE_LOCKED' });
+    await expect(breakStaleLock(paths, { pid: livePid() })).rejects.toMatchObject({ code: 'INSTANCE_LOCKED' });
     expect(existsSync(paths.lock)).toBe(true);
   });
 
   it('breaks the lock of a dead pid, even a fresh one', async () => {
     await mkdir(paths.lock);
-    expect(await breakStaleLock(paths, await deadPid())).toBe(true);
+    expect(await breakStaleLock(paths, { pid: await deadPid() })).toBe(true);
     expect(existsSync(paths.lock)).toBe(false);
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))('breaks the lock of a reused pid (alive, but started at another time)', async () => {
+    await mkdir(paths.lock);
+    const pid = livePid();
+    await expect.poll(() => processStartTime(pid)).toBeDefined();
+    const started = processStartTime(pid) as number;
+    await expect(breakStaleLock(paths, { pid, pidStartTime: started })).rejects.toMatchObject({ code: 'INSTANCE_LOCKED' });
+    expect(await breakStaleLock(paths, { pid, pidStartTime: started + 1 })).toBe(true);
   });
 
   it('refuses a fresh lock with no known pid, breaks an old one', async () => {
     await mkdir(paths.lock);
-    await expect(breakStaleLock(paths, null)).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+    await expect(breakStaleLock(paths, undefined)).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
     await utimes(paths.lock, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
-    expect(await breakStaleLock(paths, null)).toBe(true);
+    expect(await breakStaleLock(paths, { pid: null })).toBe(true);
   });
 
   it('does nothing when there is no lock', async () => {
-    expect(await breakStaleLock(paths, null)).toBe(false);
+    expect(await breakStaleLock(paths, undefined)).toBe(false);
   });
 
   it('serialises critical sections across callers', async () => {

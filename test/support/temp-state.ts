@@ -34,8 +34,8 @@ export async function makeSandbox(): Promise<Sandbox> {
     return dir;
   };
   const project = await makeProject('app');
-  // A random 100-port window well away from 51214 and from the ephemeral range.
-  const basePort = 20_000 + Math.floor(Math.random() * 300) * 100;
+  // A random 100-port window in 20000–31999: away from 51214 and below Linux's ephemeral range.
+  const basePort = 20_000 + Math.floor(Math.random() * 120) * 100;
   const env: NodeJS.ProcessEnv = { ...process.env, PPG_DEV_HOME: home, PPG_DEV_BASE_PORT: String(basePort) };
   delete env.PPG_DEBUG;
   return { home, project, env, basePort, makeProject, cleanup: () => rm(top, { recursive: true, force: true }) };
