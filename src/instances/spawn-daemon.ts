@@ -25,6 +25,8 @@ export async function spawnDaemon(
   try {
     child = fork(DAEMON_ENTRY, [], {
       detached: true,
+      // Not the project folder: a daemon must not pin a folder the user may move or delete.
+      cwd: paths.dir,
       stdio: ['ignore', logFd, logFd, 'ipc'],
       env: { ...env, [DAEMON_CONFIG_ENV]: JSON.stringify(config) },
       // Flags of the calling process (a test runner's loaders, --inspect) must not leak into a daemon.
