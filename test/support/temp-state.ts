@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -7,6 +7,31 @@ import path from 'node:path';
  * server builds it with a temp-dir-and-rename, so parallel first uses are safe.
  */
 export const SHARED_TEMPLATES = path.join(os.tmpdir(), 'ppg-dev-test-templates');
+
+const PORT_CLAIMS = path.join(os.tmpdir(), 'ppg-dev-test-port-windows');
+/** A claim older than this belongs to a test run that died; it is taken over. */
+const STALE_CLAIM_MS = 15 * 60 * 1000;
+
+/**
+ * Claims a 100-port window in 20000–31999 (away from 51214, below Linux's ephemeral range) with an
+ * atomic mkdir, so parallel test files never share one and tests can assert exact ports.
+ */
+async function claimPortWindow(): Promise<{ basePort: number; release: () => Promise<void> }> {
+  await mkdir(PORT_CLAIMS, { recursive: true });
+  const windows = Array.from({ length: 120 }, (_, index) => index).sort(() => Math.random() - 0.5);
+  for (const window of windows) {
+    const claim = path.join(PORT_CLAIMS, String(window));
+    try {
+      await mkdir(claim);
+    } catch {
+      const age = Date.now() - (await stat(claim).then((info) => info.mtimeMs, () => Date.now()));
+      if (age < STALE_CLAIM_MS) continue;
+      await utimes(claim, new Date(), new Date()).catch(() => undefined);
+    }
+    return { basePort: 20_000 + window * 100, release: () => rm(claim, { recursive: true, force: true }) };
+  }
+  throw new Error(`no free port window left in ${PORT_CLAIMS}`);
+}
 
 export interface Sandbox {
   /** The temp PPG_DEV_HOME (never the real user state dir). */
@@ -34,9 +59,12 @@ export async function makeSandbox(): Promise<Sandbox> {
     return dir;
   };
   const project = await makeProject('app');
-  // A random 100-port window in 20000–31999: away from 51214 and below Linux's ephemeral range.
-  const basePort = 20_000 + Math.floor(Math.random() * 120) * 100;
+  const { basePort, release } = await claimPortWindow();
   const env: NodeJS.ProcessEnv = { ...process.env, PPG_DEV_HOME: home, PPG_DEV_BASE_PORT: String(basePort) };
   delete env.PPG_DEBUG;
-  return { home, project, env, basePort, makeProject, cleanup: () => rm(top, { recursive: true, force: true }) };
+  const cleanup = async (): Promise<void> => {
+    await rm(top, { recursive: true, force: true });
+    await release();
+  };
+  return { home, project, env, basePort, makeProject, cleanup };
 }
