@@ -3,8 +3,8 @@ import { PpgError } from '../ppg-error.js';
 import { waitForShutdownSignal } from '../daemon/shutdown-signal.js';
 import { inspectInstance } from './inspect-instance.js';
 import type { InstanceRecord } from './instance-record.js';
-import { ensureInstanceDir, instancePaths } from './state-paths.js';
-import type { StartRequest } from './start-instance.js';
+import { ensureInstanceDir, instancePaths, templatesMissing } from './state-paths.js';
+import { FIRST_START_NOTICE, type StartRequest } from './start-instance.js';
 
 export interface ForegroundHooks {
   /** Called once the server accepts connections. */
@@ -39,6 +39,7 @@ export async function runForeground(request: StartRequest, hooks: ForegroundHook
     logToFile(line);
     hooks.debug?.(line);
   };
+  if (await templatesMissing(request.stateRoot)) hooks.onNotice(FIRST_START_NOTICE);
   const shutdown = waitForShutdownSignal();
   try {
     const { runDaemon } = await import('../daemon/run-daemon.js');

@@ -5,7 +5,7 @@ import { readLogTail } from './daemon-log.js';
 import { inspectInstance, type InstanceView } from './inspect-instance.js';
 import type { InstanceRecord } from './instance-record.js';
 import { spawnDaemon } from './spawn-daemon.js';
-import { ensureInstanceDir, instancePaths, type InstancePaths } from './state-paths.js';
+import { ensureInstanceDir, instancePaths, templatesMissing, type InstancePaths } from './state-paths.js';
 
 /** First start may build the shared template (initdb in WASM: 6–12 s on a busy machine). */
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -17,7 +17,11 @@ export interface StartRequest {
   /** Strict `--port`. Without it: previous port, else 51214, else the next free one. */
   port?: number | undefined;
   env: NodeJS.ProcessEnv;
+  /** Progress for people (stderr), e.g. that a first start builds the template. */
+  onNotice?: ((line: string) => void) | undefined;
 }
+
+export const FIRST_START_NOTICE = 'first start: preparing the PGlite template (a few seconds, once per PGlite version)…';
 
 export interface StartResult {
   record: InstanceRecord & { url: string; port: number };
@@ -100,6 +104,7 @@ export async function startDetached(request: StartRequest): Promise<StartResult>
     projectDir: request.projectDir,
     ...(request.port === undefined ? {} : { port: request.port }),
   };
+  if (await templatesMissing(request.stateRoot)) request.onNotice?.(FIRST_START_NOTICE);
   const answer = await spawnDaemon(paths, config, request.env, timeoutMs);
   if (answer.type === 'ready') return { record: asRunning({ ...view, record: answer.record }), alreadyRunning: false };
   if (answer.code === 'INSTANCE_LOCKED') {

@@ -1,4 +1,4 @@
-import { mkdir, access, constants } from 'node:fs/promises';
+import { mkdir, access, constants, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import { PpgError } from '../ppg-error.js';
@@ -48,6 +48,11 @@ export function instancesDir(root: string): string {
 /** Shared by every instance: one PGlite data-directory template per PGlite version. */
 export function templatesDir(root: string): string {
   return path.join(root, 'templates');
+}
+
+/** True before the first server ever ran under this root: the template cache is still empty. */
+export async function templatesMissing(root: string): Promise<boolean> {
+  return readdir(templatesDir(root)).then((entries) => entries.length === 0, () => true);
 }
 
 /**

@@ -40,7 +40,8 @@ export function register(program: Command, io: CliIo): void {
       const { resolveProjectInstance } = await import('../../instances/project-instance.js');
       const root = resolveStateRoot(io.env);
       const { name, projectDir } = await resolveProjectInstance(root, io.cwd, options.name);
-      const request = { stateRoot: root, name, projectDir, port: options.port, env: io.env };
+      const onNotice = (line: string): void => writeLine(io.stderr, line);
+      const request = { stateRoot: root, name, projectDir, port: options.port, env: io.env, onNotice };
       if (options.detach) {
         const { startDetached } = await import('../../instances/start-instance.js');
         const { record, alreadyRunning } = await startDetached(request);
@@ -57,7 +58,7 @@ export function register(program: Command, io: CliIo): void {
           writeLine(io.stdout, `DATABASE_URL="${record.url ?? ''}"`);
           writeLine(io.stderr, `instance '${name}' is ready (project ${record.projectDir}); press Ctrl-C to stop`);
         },
-        onNotice: (line) => writeLine(io.stderr, line),
+        onNotice,
         debug: options.debug ? (line: string) => writeLine(io.stderr, line) : undefined,
       });
     });
