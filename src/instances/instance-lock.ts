@@ -41,7 +41,8 @@ export async function withStateMutex<T>(paths: InstancePaths, fn: () => Promise<
       lockfilePath: paths.mutex,
       realpath: false,
       stale: 10_000,
-      retries: { retries: 200, factor: 1, minTimeout: 50, maxTimeout: 50 },
+      // 15 s of retries: longer than the 10 s after which a dead holder's mutex counts as stale.
+      retries: { retries: 300, factor: 1, minTimeout: 50, maxTimeout: 50 },
       onCompromised: () => undefined,
     });
   } catch (error) {

@@ -75,6 +75,13 @@ describe('instance lock', () => {
     expect(await breakStaleLock(paths, undefined)).toBe(false);
   });
 
+  it('takes over a state mutex left behind by a crashed process', async () => {
+    await mkdir(paths.mutex);
+    await utimes(paths.mutex, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(await withStateMutex(paths, async () => 'inside')).toBe('inside');
+    expect(existsSync(paths.mutex)).toBe(false);
+  });
+
   it('serialises critical sections across callers', async () => {
     const order: string[] = [];
     const section = (name: string) =>
