@@ -6,7 +6,7 @@ import { readRecord, type InstanceRecord } from './instance-record.js';
 import { isValidName } from './instance-name.js';
 import { probePostgres } from './probe-port.js';
 import { instancesDir, type InstancePaths } from './state-paths.js';
-import { isRecordedProcessAlive } from './terminate-process.js';
+import { recordedProcessState } from './terminate-process.js';
 
 export interface InstanceView {
   paths: InstancePaths;
@@ -24,14 +24,16 @@ export async function inspectInstance(paths: InstancePaths): Promise<InstanceVie
   const record = await readRecord(paths.record, paths.name);
   const lock = await inspectLock(paths);
   const pid = record?.pid ?? null;
-  const pidAlive = pid !== null && isRecordedProcessAlive(pid, record?.pidStartTime);
+  const pidState = pid === null ? 'dead' : recordedProcessState(pid, record?.pidStartTime);
+  const pidAlive = pidState !== 'dead';
   const port = record?.port ?? null;
-  const portAnswers = pidAlive && lock.present && port !== null && record !== undefined
+  const portAnswers = pidAlive && (lock.present || pidState === 'verified') && port !== null && record !== undefined
     ? await probePostgres(record.host, port)
     : false;
   const verdict = deriveStatus({
     recordPid: pid !== null,
     pidAlive,
+    pidVerified: pidState === 'verified',
     lockPresent: lock.present,
     lockFresh: lock.fresh,
     ready: record?.readyAt != null,

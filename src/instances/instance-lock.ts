@@ -3,7 +3,7 @@ import lockfile from 'proper-lockfile';
 import { PpgError } from '../ppg-error.js';
 import type { InstancePaths } from './state-paths.js';
 import type { InstanceRecord } from './instance-record.js';
-import { isRecordedProcessAlive } from './terminate-process.js';
+import { recordedProcessState } from './terminate-process.js';
 
 /** The daemon refreshes the lock's mtime this often. */
 const LOCK_UPDATE_MS = 10_000;
@@ -58,23 +58,28 @@ export async function withStateMutex<T>(paths: InstancePaths, fn: () => Promise<
   }
 }
 
+function heldError(paths: InstancePaths, pid: number): PpgError {
+  return new PpgError('INSTANCE_LOCKED', `instance '${paths.name}' is held by process ${pid}`, {
+    hint: `stop it with: ppg dev stop ${paths.name}`,
+  });
+}
+
 /**
  * Breaks the instance lock if it is stale. Call inside withStateMutex. Throws INSTANCE_LOCKED when
- * the record's daemon (`holder`) is alive, DATA_DIR_LOCKED when no pid is known but some live
- * process keeps refreshing the lock. Returns true when a stale lock was removed.
+ * the record's daemon (`holder`) is alive (even if its lock was deleted under it: it still serves
+ * the data), DATA_DIR_LOCKED when no pid is known but some live process keeps refreshing the lock.
+ * Returns true when a stale lock was removed.
  */
 export async function breakStaleLock(
   paths: InstancePaths,
   holder: Pick<InstanceRecord, 'pid' | 'pidStartTime'> | undefined,
 ): Promise<boolean> {
+  const holderPid = holder?.pid ?? null;
+  const holderState = holderPid === null || holderPid === process.pid ? 'dead' : recordedProcessState(holderPid, holder?.pidStartTime);
+  if (holderPid !== null && holderState === 'verified') throw heldError(paths, holderPid);
   const lock = await inspectLock(paths);
   if (!lock.present) return false;
-  const holderPid = holder?.pid ?? null;
-  if (holderPid !== null && holderPid !== process.pid && isRecordedProcessAlive(holderPid, holder?.pidStartTime)) {
-    throw new PpgError('INSTANCE_LOCKED', `instance '${paths.name}' is held by process ${holderPid}`, {
-      hint: `stop it with: ppg dev stop ${paths.name}`,
-    });
-  }
+  if (holderPid !== null && holderState === 'alive') throw heldError(paths, holderPid);
   if (holderPid === null && lock.fresh) {
     throw new PpgError('DATA_DIR_LOCKED', `the data of instance '${paths.name}' is locked by another process`, {
       hint: `${paths.lock} is being kept fresh by a process ppg-dev does not know; stop that process first`,

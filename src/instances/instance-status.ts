@@ -6,6 +6,8 @@ export interface StatusFacts {
   recordPid: boolean;
   /** That pid is alive (`kill(pid, 0)`; EPERM counts as alive). */
   pidAlive: boolean;
+  /** …and provably the process that wrote the record (same start time; Linux). */
+  pidVerified: boolean;
   /** The `.lock` directory exists. */
   lockPresent: boolean;
   /** Its mtime was refreshed recently, i.e. some live process keeps it. */
@@ -24,14 +26,16 @@ export interface StatusVerdict {
 
 /**
  * Pure: the status of an instance. Never trusts a stored status. A live pid without the lock is a
- * reused pid, not our daemon. A ready daemon that does not answer is still `running`: PGlite
+ * reused pid, not our daemon, unless its start time proves otherwise (then its lock was removed
+ * under it, and it still serves: treating it as crashed would let a second daemon open the data). A ready daemon that does not answer is still `running`: PGlite
  * executes synchronously, so a long statement stalls its event loop and the probe.
  */
 export function deriveStatus(facts: StatusFacts): StatusVerdict {
-  if (facts.recordPid && facts.pidAlive && facts.lockPresent) {
-    if (facts.portAnswers) return { status: 'running', reason: 'accepting connections' };
-    if (facts.ready) return { status: 'running', reason: 'busy: not answering right now' };
-    return { status: 'starting', reason: 'daemon is starting' };
+  if (facts.recordPid && facts.pidAlive && (facts.lockPresent || facts.pidVerified)) {
+    const lockNote = facts.lockPresent ? '' : ' (its lock was removed)';
+    if (facts.portAnswers) return { status: 'running', reason: `accepting connections${lockNote}` };
+    if (facts.ready) return { status: 'running', reason: `busy: not answering right now${lockNote}` };
+    return { status: 'starting', reason: `daemon is starting${lockNote}` };
   }
   if (facts.recordPid && facts.pidAlive) return { status: 'crashed', reason: 'pid reused; daemon gone' };
   if (facts.recordPid) return { status: 'crashed', reason: 'daemon died without stopping' };

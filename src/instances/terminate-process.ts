@@ -29,12 +29,21 @@ export function processStartTime(pid: number): number | undefined {
   }
 }
 
-/** True when the recorded daemon still runs: its pid is alive and, when both are known, started at the recorded time. */
-export function isRecordedProcessAlive(pid: number, startTime: number | null | undefined): boolean {
-  if (!isPidAlive(pid)) return false;
-  if (startTime == null) return true;
+/**
+ * What is left of a recorded daemon: `dead`; `alive` (the pid runs, but we cannot tell whether it
+ * is still our process); `verified` (the pid runs and started at the recorded time: our daemon).
+ */
+export function recordedProcessState(pid: number, startTime: number | null | undefined): 'dead' | 'alive' | 'verified' {
+  if (!isPidAlive(pid)) return 'dead';
+  if (startTime == null) return 'alive';
   const actual = processStartTime(pid);
-  return actual === undefined || actual === startTime;
+  if (actual === undefined) return 'alive';
+  return actual === startTime ? 'verified' : 'dead';
+}
+
+/** True when the recorded daemon may still run (see recordedProcessState). */
+export function isRecordedProcessAlive(pid: number, startTime: number | null | undefined): boolean {
+  return recordedProcessState(pid, startTime) !== 'dead';
 }
 
 /** `kill(pid, 0)`: ESRCH means gone; EPERM means alive but someone else's; a zombie counts as gone. */

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -156,6 +158,16 @@ describe('ppg dev --detach, ls, stop, start, rm, logs', () => {
     expect(restarted.stdout.trim()).toBe(url);
     expect(await queryRows(url, 'select x from kept order by x')).toEqual([{ x: 1 }, { x: 2 }]);
     expect((await ls())[0]).toMatchObject({ status: 'running' });
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+
+  it('a daemon whose .lock was deleted under it still counts as running; no second daemon opens its data', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    await rm(path.join(box().home, 'instances', 'app', '.lock'), { recursive: true });
+    expect((await ls())[0]).toMatchObject({ status: 'running' });
+    expect(urlFrom(await ppg(['dev', '--detach']))).toBe(url);
+    expect((await ppg(['dev', 'start', 'app'])).stderr).toMatch(/already running/);
+    expect(processesUsingHome(box().home)).toHaveLength(1);
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
   });
 

@@ -64,6 +64,14 @@ describe('instance lock', () => {
     expect(await breakStaleLock(paths, { pid, pidStartTime: started + 1 })).toBe(true);
   });
 
+  it.skipIf(!existsSync('/proc/self/stat'))('refuses a provably live holder even when its lock is gone', async () => {
+    const pid = livePid();
+    await expect.poll(() => processStartTime(pid)).toBeDefined();
+    await expect(breakStaleLock(paths, { pid, pidStartTime: processStartTime(pid) as number })).rejects.toMatchObject({
+      code: 'INSTANCE_LOCKED',
+    });
+  });
+
   it('refuses a fresh lock with no known pid, breaks an old one', async () => {
     await mkdir(paths.lock);
     await expect(breakStaleLock(paths, undefined)).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });

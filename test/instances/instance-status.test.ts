@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveStatus, type StatusFacts } from '../../src/instances/instance-status.js';
 
-const none: StatusFacts = { recordPid: false, pidAlive: false, lockPresent: false, lockFresh: false, ready: false, portAnswers: false };
+const none: StatusFacts = { recordPid: false, pidAlive: false, pidVerified: false, lockPresent: false, lockFresh: false, ready: false, portAnswers: false };
 
 describe('deriveStatus', () => {
   const table: [string, Partial<StatusFacts>, string][] = [
@@ -15,6 +15,8 @@ describe('deriveStatus', () => {
     ['pid dead, lock cleaned by exit hook', { recordPid: true, ready: true }, 'crashed'],
     ['pid reused by another process, no lock', { recordPid: true, pidAlive: true, ready: true }, 'crashed'],
     ['pid alive but no lock even though port answers (someone else on the port)', { recordPid: true, pidAlive: true, portAnswers: true }, 'crashed'],
+    ['our daemon (start time matches) whose lock was deleted, answering', { recordPid: true, pidAlive: true, pidVerified: true, ready: true, portAnswers: true }, 'running'],
+    ['our daemon whose lock was deleted, still starting', { recordPid: true, pidAlive: true, pidVerified: true }, 'starting'],
     ['no pid, fresh lock: unknown live holder', { lockPresent: true, lockFresh: true }, 'starting'],
     ['no pid, old lock: stale', { lockPresent: true }, 'crashed'],
   ];
