@@ -24,7 +24,7 @@ export async function resolveProjectInstance(root: string, cwd: string, explicit
   const record = await readRecord(instancePaths(root, name).record, name);
   if (record && record.projectDir !== projectDir) {
     throw new PpgError('NAME_TAKEN', `instance '${name}' belongs to another project (${record.projectDir})`, {
-      hint: `give this project its own instance: ppg dev --name ${name}-2`,
+      hint: `use it anyway with --name ${name} (e.g. the project moved), or give this project its own: --name ${name}-2`,
     });
   }
   return { name, projectDir };
