@@ -94,6 +94,13 @@ describe('bad input: clear error, hint, non-zero exit, no data lost', () => {
     expect(listed.stderr).toMatch(/warning: app: .*not a valid instance record/);
   });
 
+  it("refuses to hand another project's instance to a folder of the same name", async () => {
+    await writeInstanceFile('app', 'instance.json', JSON.stringify(newRecord('app', '/somewhere/else/app')));
+    const result = await ppg(['dev', '--detach']);
+    expectCleanError(result, 1, /instance 'app' belongs to another project \(\/somewhere\/else\/app\)/);
+    expect(result.stderr).toMatch(/--name app-2/);
+  });
+
   it('refuses a record written by a newer version', async () => {
     await writeInstanceFile('app', 'instance.json', JSON.stringify({ schemaVersion: 99, name: 'app' }));
     expectCleanError(await ppg(['dev', '--detach']), 1, /written by a newer ppg-dev/);
