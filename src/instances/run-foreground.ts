@@ -40,6 +40,7 @@ export async function runForeground(request: StartRequest, hooks: ForegroundHook
     hooks.debug?.(line);
   };
   if (await templatesMissing(request.stateRoot)) hooks.onNotice(FIRST_START_NOTICE);
+  if (view.status === 'crashed') hooks.onNotice(`instance '${request.name}' did not stop cleanly last time (${view.reason}); recovering it`);
   const shutdown = waitForShutdownSignal();
   try {
     const { runDaemon } = await import('../daemon/run-daemon.js');

@@ -27,6 +27,8 @@ export interface StartResult {
   record: InstanceRecord & { url: string; port: number };
   /** True when it was already running (or another command started it meanwhile). */
   alreadyRunning: boolean;
+  /** True when it had crashed: the stale lock was broken and PGlite replayed its WAL. */
+  recovered: boolean;
 }
 
 export function startTimeoutMs(env: NodeJS.ProcessEnv): number {
@@ -94,9 +96,11 @@ export async function startDetached(request: StartRequest): Promise<StartResult>
   const view = await inspectInstance(paths);
   if (view.status === 'running') {
     assertSamePort(view, request.port);
-    return { record: asRunning(view), alreadyRunning: true };
+    return { record: asRunning(view), alreadyRunning: true, recovered: false };
   }
-  if (view.status === 'starting') return { record: asRunning(await waitUntilRunning(paths, timeoutMs)), alreadyRunning: true };
+  if (view.status === 'starting') {
+    return { record: asRunning(await waitUntilRunning(paths, timeoutMs)), alreadyRunning: true, recovered: false };
+  }
 
   const config: DaemonConfig = {
     stateRoot: request.stateRoot,
@@ -106,11 +110,13 @@ export async function startDetached(request: StartRequest): Promise<StartResult>
   };
   if (await templatesMissing(request.stateRoot)) request.onNotice?.(FIRST_START_NOTICE);
   const answer = await spawnDaemon(paths, config, request.env, timeoutMs);
-  if (answer.type === 'ready') return { record: asRunning({ ...view, record: answer.record }), alreadyRunning: false };
+  if (answer.type === 'ready') {
+    return { record: asRunning({ ...view, record: answer.record }), alreadyRunning: false, recovered: view.status === 'crashed' };
+  }
   if (answer.code === 'INSTANCE_LOCKED') {
     const winner = await waitUntilRunning(paths, timeoutMs);
     assertSamePort(winner, request.port);
-    return { record: asRunning(winner), alreadyRunning: true };
+    return { record: asRunning(winner), alreadyRunning: true, recovered: false };
   }
   if (answer.code === 'DAEMON_EXITED' || answer.code === 'DAEMON_TIMEOUT' || answer.code === 'DAEMON_FAILED') {
     throw await failedToStart(paths, `instance '${request.name}' failed to start: ${answer.message}`);

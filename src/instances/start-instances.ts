@@ -22,13 +22,13 @@ export async function startInstances(root: string, patterns: readonly string[], 
     try {
       const paths = instancePaths(root, name);
       const before = await readRecord(paths.record, name);
-      const { record, alreadyRunning } = await startDetached({ stateRoot: root, name, projectDir: before?.projectDir ?? cwd, env });
+      const { record, alreadyRunning, recovered } = await startDetached({ stateRoot: root, name, projectDir: before?.projectDir ?? cwd, env });
       const moved = before?.port != null && before.port !== record.port ? ` (port ${before.port} was taken; now ${record.port})` : '';
       outcomes.push({
         name,
         result: alreadyRunning ? 'already-running' : 'started',
         url: record.url,
-        detail: `${alreadyRunning ? 'already running' : 'started'}${moved}`,
+        detail: `${alreadyRunning ? 'already running' : recovered ? 'recovered from a crash and started' : 'started'}${moved}`,
       });
     } catch (error) {
       const detail = isPpgError(error) ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : String(error);

@@ -156,6 +156,7 @@ describe('ppg dev --detach, ls, stop, start, rm, logs', () => {
     const restarted = await ppg(['dev', 'start', 'app']);
     expect(restarted.code, restarted.stderr).toBe(0);
     expect(restarted.stdout.trim()).toBe(url);
+    expect(restarted.stderr).toMatch(/app: recovered from a crash and started/);
     expect(await queryRows(url, 'select x from kept order by x')).toEqual([{ x: 1 }, { x: 2 }]);
     expect((await ls())[0]).toMatchObject({ status: 'running' });
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);

@@ -44,8 +44,9 @@ export function register(program: Command, io: CliIo): void {
       const request = { stateRoot: root, name, projectDir, port: options.port, env: io.env, onNotice };
       if (options.detach) {
         const { startDetached } = await import('../../instances/start-instance.js');
-        const { record, alreadyRunning } = await startDetached(request);
-        writeLine(io.stderr, alreadyRunning ? `instance '${name}' is already running` : `instance '${name}' started`);
+        const { record, alreadyRunning, recovered } = await startDetached(request);
+        const how = alreadyRunning ? 'is already running' : recovered ? 'recovered from a crash and started' : 'started';
+        writeLine(io.stderr, `instance '${name}' ${how}`);
         writeLine(io.stdout, record.url);
         return;
       }
