@@ -118,6 +118,21 @@ describe('bad input: clear error, hint, non-zero exit, no data lost', () => {
     }
   });
 
+  it('stop reports each target and exits 1 when one of them could not be stopped', async () => {
+    await writeInstanceFile('other', 'instance.json', JSON.stringify(newRecord('other', box().project)));
+    await mkdir(instanceDir('app'), { recursive: true });
+    const release = await lockfile.lock(instanceDir('app'), { lockfilePath: path.join(instanceDir('app'), '.lock'), realpath: false });
+    try {
+      const result = await ppg(['dev', 'stop', '--all']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^app: failed \(locked by a process ppg-dev does not know\)$/m);
+      expect(result.stderr).toMatch(/^other: not-running/m);
+      expect(result.stderr).toMatch(/^error: could not stop app$/m);
+    } finally {
+      await release();
+    }
+  });
+
   it('prints the tail of the daemon log when the daemon fails to start', async () => {
     // A file where the database directory belongs makes the server fail after the daemon started logging.
     await writeInstanceFile('app', 'data/postgres', 'not a directory');
