@@ -35,6 +35,20 @@ export function register(program: Command, io: CliIo): void {
     .option('-p, --port <port>', 'port to listen on; must be free (default: last port, else 51214, else next free)', parsePort)
     .option('-d, --detach', 'start in the background and print only the connection URL')
     .option('--debug', 'print server log lines to stderr (foreground)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ppg dev                                 serve this project's database until Ctrl-C
+  export DATABASE_URL=$(ppg dev --detach) start in the background, capture the URL
+  ppg dev ls                              every instance and its status
+  ppg dev stop 'feature-*'                stop by name or glob
+
+Environment:
+  PPG_DEV_HOME              state directory (default: the user data folder for ppg-dev)
+  PPG_DEV_BASE_PORT         first port tried when --port is not given (default 51214)
+  PPG_DEV_START_TIMEOUT_MS  how long --detach waits for the server (default 60000)`,
+    )
     .action(async (options: DevOptions) => {
       // Loaded here, not at the top: every other command starts faster without the start path.
       const { resolveProjectInstance } = await import('../../instances/project-instance.js');
