@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processesUsingHome, useLeakCheck } from '../support/leak-check.js';
+import { collectLeaks, processesUsingHome, useLeakCheck } from '../support/leak-check.js';
 import { withClient, queryRows } from '../support/pg-client.js';
 import { runPpg, spawnPpg, urlFrom } from '../support/ppg-process.js';
 import { makeSandbox, type Sandbox } from '../support/temp-state.js';
@@ -236,5 +236,25 @@ describe('light commands', () => {
     expect(moved.stderr).toMatch(/already running on port/);
     expect(urlFrom(await ppg(['dev', '--detach', '--port', new URL(url).port]))).toBe(url);
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+});
+
+describe('the leak check itself', () => {
+  it('finds a daemon, its lock and its port left running, and cleans them up', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    const leaks = await collectLeaks(box().home);
+    expect(leaks).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^process \d+ using .* still running$/),
+        "instance 'app' still has its .lock",
+        expect.stringMatching(/^instance 'app' pid \d+ alive$/),
+      ]),
+    );
+    // It killed the daemon; the port closes with it.
+    await expect.poll(() => processesUsingHome(box().home), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(async () => (await ls())[0]?.status, { timeout: 10_000 }).toBe('crashed');
+    expect(new URL(url).port).toBe(String(box().basePort));
+    // Leave the sandbox clean for the real after-each check.
+    expect((await ppg(['dev', 'stop', 'app'])).stderr).toMatch(/app: cleaned/);
   });
 });
