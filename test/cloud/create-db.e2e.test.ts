@@ -1,0 +1,184 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { assertBuilt, CloudSandbox } from './cloud-sandbox.js';
+import { closedPortUrl, DIRECT_URL, type Scenario } from './fake-cloud.js';
+
+const CLAIM = 'https://claim.test/claim?projectID=proj_test1&utm_source=create-db&utm_medium=cli';
+
+let box: CloudSandbox;
+
+beforeAll(() => assertBuilt());
+beforeEach(async () => {
+  box = await CloudSandbox.create();
+});
+afterEach(async () => {
+  await box.close();
+});
+
+function createBody(index = -1): Record<string, unknown> {
+  const creates = box.fake.requests.filter((r) => r.path === '/create');
+  return JSON.parse(creates.at(index)?.body ?? 'null') as Record<string, unknown>;
+}
+
+describe('ppg create-db (built CLI against the fake worker)', () => {
+  it('--json prints create-db 1.2.x keys in order after health and region checks', async () => {
+    const result = await box.run(['create-db', '--json', '--region', 'eu-central-1']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const json = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['success', 'connectionString', 'claimUrl', 'deletionDate', 'region', 'name', 'projectId']);
+    expect(json).toMatchObject({ success: true, connectionString: DIRECT_URL, claimUrl: CLAIM, region: 'eu-central-1', projectId: 'proj_test1' });
+    expect(box.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health', 'GET /regions', 'POST /create']);
+    const body = createBody();
+    expect(Object.keys(body)).toEqual(['region', 'name', 'utm_source', 'source']);
+    expect(body).toMatchObject({ region: 'eu-central-1', utm_source: 'create-db', source: 'cli' });
+    expect(new Date(body.name as string).toISOString()).toBe(body.name);
+    // deletionDate is name + 24 h, computed client-side from the same clock reading.
+    expect(Date.parse(json.deletionDate as string) - Date.parse(body.name as string)).toBe(86_400_000);
+    expect(box.fake.requests[2]?.headers['content-type']).toBe('application/json');
+    expect(box.fake.requests[2]?.headers['user-agent']).toMatch(/^ppg-dev\//);
+  });
+
+  it('create-pg -q prints only the connection string; --ttl is sent as ttlMs; -u adds userAgent', async () => {
+    const result = await box.run(['create-pg', '-q', '--ttl', '2h', '-u', 'my-tool/1']);
+    expect(result).toEqual({ code: 0, stdout: `${DIRECT_URL}\n`, stderr: '' });
+    expect(createBody()).toEqual({ region: 'us-east-1', name: createBody().name, utm_source: 'create-pg', userAgent: 'my-tool/1', source: 'cli', ttlMs: 7_200_000 });
+  });
+
+  it('human output: URLs on stdout, progress on stderr', async () => {
+    const result = await box.run(['create-postgres']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `Connection String:\n${DIRECT_URL}\nClaim your database to keep it for free:\n${CLAIM.replace('create-db', 'create-postgres')}\n`,
+    );
+    expect(result.stderr).toMatch(/^Creating database in us-east-1\.\.\.\nDatabase created successfully!\nDatabase will be deleted on .+ if not claimed\.\n$/);
+  });
+
+  it('--env replaces DATABASE_URL and CLAIM_URL instead of appending duplicates', async () => {
+    const envPath = join(box.project, '.env.test');
+    await writeFile(envPath, '# keep\r\nDATABASE_URL="postgres://old/db"\r\nOTHER=1\r\nCLAIM_URL=https://old\r\n');
+    const result = await box.run(['create-db', '--env', '.env.test']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Wrote DATABASE_URL and CLAIM_URL to ${envPath}\n`);
+    expect(await readFile(envPath, 'utf8')).toBe(`# keep\r\nDATABASE_URL="${DIRECT_URL}"\r\nOTHER=1\r\nCLAIM_URL=${CLAIM}\r\n`);
+  });
+
+  it('--json with --env does not write the file (as create-db) and says so', async () => {
+    const result = await box.run(['create-db', '--json', '--env', '.env']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('warning: --env is not written in --json mode (as in create-db); .env is unchanged.\n');
+    await expect(readFile(join(box.project, '.env'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('-i picks the region from the list (answer piped on stdin)', async () => {
+    const result = await box.run(['create-db', '-i', '-q'], box.env(), '');
+    // --quiet ignores --interactive, as in create-db.
+    expect(result.code).toBe(0);
+    expect(createBody().region).toBe('us-east-1');
+    const picked = await box.run(['create-db', '-i', '--json'], box.env(), '2\n');
+    expect(picked.code).toBe(0);
+    expect(createBody().region).toBe('us-west-1');
+    expect(picked.stderr).toContain('  2) us-west-1 - US West (N. California)\n');
+  });
+
+  it('an invalid region is a clean error, also in --json mode, before any request', async () => {
+    const result = await box.run(['create-db', '-r', 'mars-1', '--json']);
+    expect(result).toEqual({
+      code: 1,
+      stdout: `${JSON.stringify({ success: false, error: 'invalid_region', message: 'Invalid region: mars-1.' }, null, 2)}\n`,
+      stderr: 'error: Invalid region: mars-1.\nhint: allowed regions are ap-southeast-1, ap-northeast-1, eu-central-1, eu-west-3, us-east-1, us-west-1\n',
+    });
+    expect(box.fake.requests).toEqual([]);
+  });
+
+  it('a region the service lists as unavailable is rejected with the available list', async () => {
+    box.fake.scenario = 'region-unavailable';
+    const result = await box.run(['create-db', '-r', 'eu-west-3']);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: Invalid region: eu-west-3. Available regions: us-east-1, us-west-1, eu-central-1, ap-northeast-1, ap-southeast-1\nhint: pick one of the available regions, or run with --interactive\n',
+    });
+    expect(box.fake.requests.map((r) => r.path)).toEqual(['/health', '/regions']);
+  });
+
+  it('an invalid --ttl is rejected before any request', async () => {
+    const result = await box.run(['create-db', '--ttl', '99h', '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({ success: false, error: 'invalid_ttl', message: 'Invalid ttl "99h". Allowed range is 30m to 24h.' });
+    expect(box.fake.requests).toEqual([]);
+  });
+
+  const errors: Array<[Scenario, Record<string, unknown>, string]> = [
+    ['ratelimit', { success: false, error: 'rate_limit_exceeded', message: "We're experiencing a high volume of requests. Please try again later.", status: 429 }, 'hint: wait a minute and try again'],
+    [
+      'ratelimit-programmatic',
+      {
+        success: false,
+        error: 'RATE_LIMIT_EXCEEDED',
+        message: 'Rate limit exceeded for programmatic database creation. You can create up to 1 database per minute. Please try again later.',
+        rateLimitInfo: { retryAfterMs: 60000, currentCount: 1, maxRequests: 1 },
+        status: 429,
+      },
+      'hint: programmatic creation allows 1 database per minute; wait and try again',
+    ],
+    [
+      'apierror',
+      { success: false, error: 'api_error', message: 'Invalid region', details: { code: 'validation_error', message: 'Invalid region', hint: 'Use one of the regions listed by GET /v1/regions/postgres.' }, status: 400 },
+      'hint: check the flags you passed and try again',
+    ],
+    ['badjson', { success: false, error: 'invalid_json', message: 'Unexpected response from create service.', raw: 'Missing region or name in request body', status: 400 }, 'hint: the service answered something unexpected; try again or visit https://www.prisma-status.com/'],
+  ];
+
+  it.each(errors)('%s → the create-db error object on stdout, one line plus hint on stderr, exit 1', async (scenario, expected, hint) => {
+    const envPath = join(box.project, '.env');
+    await writeFile(envPath, 'KEEP=1');
+    box.fake.scenario = scenario;
+    const json = await box.run(['create-db', '--json']);
+    expect(json.code).toBe(1);
+    expect(json.stdout).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+    expect(json.stderr).toBe(`error: ${expected.message as string}\n${hint}\n`);
+    const human = await box.run(['create-db', '--env', '.env']);
+    expect(human).toEqual({ code: 1, stdout: '', stderr: `Creating database in us-east-1...\nerror: ${expected.message as string}\n${hint}\n` });
+    expect(await readFile(envPath, 'utf8')).toBe('KEEP=1');
+  });
+
+  it('server down: "Cannot reach" with a hint, as JSON too', async () => {
+    const down = await closedPortUrl();
+    const result = await box.run(['create-db', '--json', '-r', 'eu-central-1'], box.env({ CREATE_DB_WORKER_URL: down }));
+    expect(result).toEqual({
+      code: 1,
+      stdout: `${JSON.stringify({ success: false, error: 'network_error', message: 'Cannot reach Prisma Postgres API server.' }, null, 2)}\n`,
+      stderr: 'error: Cannot reach Prisma Postgres API server.\nhint: Check your internet connection or visit https://www.prisma-status.com/\n',
+    });
+  });
+});
+
+describe('the package library API (built, imported by package name)', () => {
+  it('create(), regions() and the guards work through the exports field', async () => {
+    const script = [
+      "const lib = await import('ppg-dev');",
+      "const regions = await lib.regions();",
+      "const ok = await lib.create({ region: 'eu-central-1', userAgent: 'lib-test' });",
+      "const bad = await lib.create({ ttl: '99h' });",
+      'console.log(JSON.stringify({ regions: regions.length, ok, okGuard: lib.isDatabaseSuccess(ok), bad, badGuard: lib.isDatabaseError(bad) }));',
+    ].join('\n');
+    const { spawn } = await import('node:child_process');
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box.env() });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(stdout));
+    });
+    const parsed = JSON.parse(out) as Record<string, Record<string, unknown> | number | boolean>;
+    expect(parsed.regions).toBe(6);
+    expect(parsed.ok).toMatchObject({ success: true, connectionString: DIRECT_URL, userAgent: 'lib-test', claimUrl: 'https://claim.test/claim?projectID=proj_test1&utm_source=lib-test&utm_medium=cli' });
+    expect(parsed.okGuard).toBe(true);
+    expect(parsed.bad).toEqual({ success: false, error: 'invalid_ttl', message: 'Invalid ttl "99h". Allowed range is 30m to 24h.' });
+    expect(parsed.badGuard).toBe(true);
+    expect(createBody()).toMatchObject({ region: 'eu-central-1', utm_source: 'create-db', userAgent: 'lib-test', source: 'programmatic' });
+    expect(box.fake.requests.map((r) => r.path)).toEqual(['/regions', '/create']);
+  });
+});
