@@ -1,5 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertBuilt, CloudSandbox } from './cloud-sandbox.js';
 import { closedPortUrl, fixture, REFRESHED_TOKEN, SERVICE_TOKEN, type Scenario } from './fake-cloud.js';
@@ -172,6 +173,15 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
     expect(result).toEqual({ code: 1, stdout: '', stderr: 'error: your Prisma login has expired or was revoked\nhint: run `ppg login` again\n' });
     await expect(stat(join(box.configDir, 'auth.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readFile(envPath, 'utf8')).toBe(MESSY);
+  });
+});
+
+describe('light path', () => {
+  it('init --db and create-db never load PGlite, pg-gateway or the wire server', async () => {
+    const forbid = fileURLToPath(new URL('../support/forbid-heavy-modules.mjs', import.meta.url));
+    const env = box.env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN, NODE_OPTIONS: `--import=${forbid}` });
+    expect(await box.run(['init', '--db', '--yes'], env)).toMatchObject({ code: 0 });
+    expect(await box.run(['create-db', '--quiet'], env)).toMatchObject({ code: 0, stdout: `${CLOUD}\n`, stderr: '' });
   });
 });
 
