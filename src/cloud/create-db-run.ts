@@ -73,3 +73,12 @@ export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDb
   await updateEnvFile(path, vars);
   return { result, envWritten: path };
 }
+
+/** `ppg create-db regions`: the available regions, after the same health check as create. */
+export async function listCreateDbRegions(env: NodeJS.ProcessEnv): Promise<Region[]> {
+  const endpoints = resolveEndpoints(env);
+  if (!(await checkHealth(endpoints))) {
+    throw new PpgError('network_error', 'Cannot reach Prisma Postgres API server.', { hint: 'Check your internet connection or visit https://www.prisma-status.com/' });
+  }
+  return fetchRegions(endpoints);
+}

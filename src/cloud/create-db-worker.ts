@@ -37,7 +37,10 @@ export async function checkHealth(endpoints: CloudEndpoints): Promise<boolean> {
 export async function fetchRegions(endpoints: CloudEndpoints): Promise<Region[]> {
   const response = await sendRequest({ method: 'GET', url: `${endpoints.createDbWorkerUrl}/regions`, timeoutMs: endpoints.timeoutMs, service: SERVICE });
   if (response.status < 200 || response.status > 299) throw new Error(`Failed to fetch regions: HTTP ${response.status}`);
-  return parseRegions(response.json).filter((region) => region.status === 'available');
+  // Validated by parseRegions, but returned as sent (with `type`), as create-db's `regions --json` prints them.
+  const parsed = parseRegions(response.json);
+  const raw = (Array.isArray(response.json) ? response.json : (response.json as { data: unknown[] }).data) as Region[];
+  return raw.filter((_region, index) => parsed[index]?.status === 'available');
 }
 
 export interface CreateRequest {

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertBuilt, CloudSandbox } from './cloud-sandbox.js';
-import { closedPortUrl, DIRECT_URL, type Scenario } from './fake-cloud.js';
+import { closedPortUrl, DIRECT_URL, fixtureJson, type Scenario } from './fake-cloud.js';
 
 const CLAIM = 'https://claim.test/claim?projectID=proj_test1&utm_source=create-db&utm_medium=cli';
 
@@ -151,6 +151,26 @@ describe('ppg create-db (built CLI against the fake worker)', () => {
       code: 1,
       stdout: `${JSON.stringify({ success: false, error: 'network_error', message: 'Cannot reach Prisma Postgres API server.' }, null, 2)}\n`,
       stderr: 'error: Cannot reach Prisma Postgres API server.\nhint: Check your internet connection or visit https://www.prisma-status.com/\n',
+    });
+  });
+});
+
+describe('ppg create-db regions', () => {
+  it('--json prints the available regions as the service sent them', async () => {
+    box.fake.scenario = 'region-unavailable';
+    const result = await box.run(['create-db', 'regions', '--json']);
+    expect(result.code).toBe(0);
+    const expected = (fixtureJson('regions.postgres.unavailable.json').data as Array<{ status: string }>).filter((r) => r.status === 'available');
+    expect(result.stdout).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+    expect(box.fake.requests.map((r) => r.path)).toEqual(['/health', '/regions']);
+  });
+
+  it('prints one `id - name` line per region (also as create-pg)', async () => {
+    const result = await box.run(['create-pg', 'regions']);
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'us-east-1 - US East (N. Virginia)\nus-west-1 - US West (N. California)\neu-west-3 - Europe (Paris)\neu-central-1 - Europe (Frankfurt)\nap-northeast-1 - Asia Pacific (Tokyo)\nap-southeast-1 - Asia Pacific (Singapore)\n',
+      stderr: 'Available Prisma Postgres regions:\n',
     });
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isPpgError, PpgError } from '../../ppg-error.js';
-import { runCreateDb } from '../../cloud/create-db-run.js';
+import { listCreateDbRegions, runCreateDb } from '../../cloud/create-db-run.js';
 import { pickRegionFromList } from '../../cloud/terminal-prompt.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 
@@ -23,7 +23,7 @@ const HINTS: Record<string, string> = {
 
 /** `ppg create-db` (alias `create-pg`, `create-postgres`): a temporary Prisma Postgres database, as `npx create-db` 1.2.x. */
 export function register(program: Command, io: CliIo): void {
-  program
+  const createDb = program
     .command('create-db')
     .aliases(['create-pg', 'create-postgres'])
     .description('create a temporary Prisma Postgres database (deleted after 24h unless claimed)')
@@ -81,5 +81,17 @@ export function register(program: Command, io: CliIo): void {
         }
         throw error;
       }
+    });
+  createDb
+    .command('regions')
+    .description('list the regions available for new databases')
+    .option('-j, --json', 'print the regions as JSON')
+    .action(async (flags: { json?: boolean }, command: Command) => {
+      // `ppg create-db regions --json`: commander hands --json to the parent command unless positional options are on.
+      const json = Boolean(flags.json || command.parent?.opts().json);
+      const regions = await listCreateDbRegions(io.env);
+      if (json) return writeLine(io.stdout, JSON.stringify(regions, null, 2));
+      writeLine(io.stderr, 'Available Prisma Postgres regions:');
+      for (const region of regions) writeLine(io.stdout, `${region.id}${region.name ? ` - ${region.name}` : ''}`);
     });
 }
