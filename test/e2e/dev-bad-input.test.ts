@@ -2,26 +2,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newRecord } from '../../src/instances/instance-record.js';
-import { useLeakCheck } from '../support/leak-check.js';
 import { runPpg, urlFrom, type PpgResult } from '../support/ppg-process.js';
-import { makeSandbox, type Sandbox } from '../support/temp-state.js';
+import { useSandbox } from '../support/sandbox-hooks.js';
 
-let sandbox: Sandbox | undefined;
-beforeEach(async () => {
-  sandbox = await makeSandbox();
-});
-afterEach(async () => {
-  await sandbox?.cleanup();
-  sandbox = undefined;
-});
-useLeakCheck(() => sandbox?.home);
-
-function box(): Sandbox {
-  if (!sandbox) throw new Error('no sandbox');
-  return sandbox;
-}
+const box = useSandbox();
 
 const ppg = (args: string[], env: NodeJS.ProcessEnv = {}) => runPpg(args, { env: { ...box().env, ...env }, cwd: box().project });
 

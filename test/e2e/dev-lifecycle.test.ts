@@ -2,11 +2,11 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectLeaks, processesUsingHome, useLeakCheck } from '../support/leak-check.js';
+import { describe, expect, it } from 'vitest';
+import { collectLeaks, processesUsingHome } from '../support/leak-check.js';
 import { withClient, queryRows } from '../support/pg-client.js';
 import { runPpg, spawnPpg, urlFrom } from '../support/ppg-process.js';
-import { makeSandbox, type Sandbox } from '../support/temp-state.js';
+import { useSandbox } from '../support/sandbox-hooks.js';
 
 interface LsRow {
   name: string;
@@ -19,21 +19,7 @@ interface LsRow {
   uptimeSeconds: number | null;
 }
 
-let sandbox: Sandbox | undefined;
-beforeEach(async () => {
-  sandbox = await makeSandbox();
-});
-afterEach(async () => {
-  await sandbox?.cleanup();
-  sandbox = undefined;
-});
-// Registered after the cleanup hook so it runs before it (hooks run in reverse order).
-useLeakCheck(() => sandbox?.home);
-
-function box(): Sandbox {
-  if (!sandbox) throw new Error('no sandbox');
-  return sandbox;
-}
+const box = useSandbox();
 
 const ppg = (args: string[], cwd = box().project) => runPpg(args, { env: box().env, cwd });
 
@@ -243,12 +229,9 @@ describe('the leak check itself', () => {
   it('finds a daemon, its lock and its port left running, and cleans them up', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     const leaks = await collectLeaks(box().home);
+    // (Whether the recorded pid and port are still seen depends on how fast the SIGKILL lands.)
     expect(leaks).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^process \d+ using .* still running$/),
-        "instance 'app' still has its .lock",
-        expect.stringMatching(/^instance 'app' pid \d+ alive$/),
-      ]),
+      expect.arrayContaining([expect.stringMatching(/^process \d+ using .* still running$/), "instance 'app' still has its .lock"]),
     );
     // It killed the daemon; the port closes with it.
     await expect.poll(() => processesUsingHome(box().home), { timeout: 10_000 }).toEqual([]);

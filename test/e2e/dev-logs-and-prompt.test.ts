@@ -2,26 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newRecord } from '../../src/instances/instance-record.js';
-import { useLeakCheck } from '../support/leak-check.js';
 import { PPG_BIN, runPpg, spawnPpg, urlFrom } from '../support/ppg-process.js';
-import { makeSandbox, type Sandbox } from '../support/temp-state.js';
+import { useSandbox } from '../support/sandbox-hooks.js';
 
-let sandbox: Sandbox | undefined;
-beforeEach(async () => {
-  sandbox = await makeSandbox();
-});
-afterEach(async () => {
-  await sandbox?.cleanup();
-  sandbox = undefined;
-});
-useLeakCheck(() => sandbox?.home);
-
-function box(): Sandbox {
-  if (!sandbox) throw new Error('no sandbox');
-  return sandbox;
-}
+const box = useSandbox();
 
 const ppg = (args: string[]) => runPpg(args, { env: box().env, cwd: box().project });
 const hasScript = spawnSync('script', ['--version']).status === 0;

@@ -1,7 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach } from 'vitest';
 import { liveChildren } from './ppg-process.js';
 
 function isPortListening(port: number): Promise<boolean> {
@@ -70,7 +69,10 @@ export async function collectLeaks(home: string): Promise<string[]> {
   const instances = path.join(home, 'instances');
   for (const name of existsSync(instances) ? readdirSync(instances) : []) {
     const dir = path.join(instances, name);
-    if (existsSync(path.join(dir, '.lock'))) leaks.push(`instance '${name}' still has its .lock`);
+    if (existsSync(path.join(dir, '.lock'))) {
+      leaks.push(`instance '${name}' still has its .lock`);
+      rmSync(path.join(dir, '.lock'), { recursive: true, force: true });
+    }
     try {
       const record = JSON.parse(readFileSync(path.join(dir, 'instance.json'), 'utf8')) as { pid?: number | null; port?: number | null };
       if (typeof record.pid === 'number' && isAlive(record.pid)) leaks.push(`instance '${name}' pid ${record.pid} alive`);
@@ -82,17 +84,4 @@ export async function collectLeaks(home: string): Promise<string[]> {
     }
   }
   return leaks;
-}
-
-/**
- * Registers an afterEach that fails the test when it leaked a process, lock or daemon in the
- * sandbox `getHome()` returns, or left a recorded port listening.
- */
-export function useLeakCheck(getHome: () => string | undefined): void {
-  afterEach(async () => {
-    const home = getHome();
-    if (home === undefined) return;
-    const leaks = await collectLeaks(home);
-    if (leaks.length > 0) throw new Error(`test leaked:\n  ${leaks.join('\n  ')}`);
-  });
 }
