@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../env/atomic-write.js';
 import { pickConnectionString, type Region } from './api-responses.js';
 import { resolveEndpoints } from './cloud-endpoints.js';
 import { describeHost, isPrismaPostgresUrl } from './connection-url.js';
+import { isGitIgnored } from './gitignore-check.js';
 import { ManagementApiClient } from './management-api-client.js';
 import { resolveTokenSource } from './token-source.js';
 
@@ -35,6 +36,8 @@ export type InitDbResult =
       previousHost: string | undefined;
       /** True when the previous (local) value was kept as a marker comment. */
       keptPrevious: boolean;
+      /** False when no .gitignore in the project folder ignores `.env` (it now holds a password). */
+      envIgnored: boolean;
       newHost: string;
       projectId: string;
       projectName: string;
@@ -92,6 +95,7 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
     env,
     previousHost: current === undefined ? undefined : describeHost(current),
     keptPrevious: keepPrevious && env.changes[0]?.action === 'updated',
+    envIgnored: await isGitIgnored(options.cwd, '.env'),
     newHost: describeHost(url),
     projectId: project.id,
     projectName: project.name,

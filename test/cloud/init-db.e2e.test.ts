@@ -27,6 +27,7 @@ const withToken = () => box.env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN });
 describe('ppg init --db (built CLI against the fake cloud)', () => {
   it('creates a project, rewrites DATABASE_URL in place and keeps every other byte', async () => {
     await writeFile(envPath, MESSY);
+    await writeFile(join(box.project, '.gitignore'), 'node_modules\n.env*\n');
     const result = await box.run(['init', '--db', '--yes', '--region', 'eu-central-1', '--name', 'demo'], withToken());
     expect(result).toEqual({
       code: 0,
@@ -59,6 +60,7 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
     expect(await readFile(envPath, 'utf8')).toBe(`DATABASE_URL="${CLOUD}"\n`);
     expect(box.fake.requests[1]?.body).toBe('{"createDatabase":true,"name":"my-app","region":"us-east-1"}');
     expect(result.stdout + result.stderr).not.toContain('sk_test');
+    expect(result.stderr).toContain('warning: .env now holds a database password and no .gitignore here ignores it; add `.env` to .gitignore.\n');
   });
 
   it('appends DATABASE_URL to an .env without one', async () => {

@@ -27,8 +27,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--force', 'create a new database even if .env already points at Prisma Postgres')
     .option('--token <token>', 'Management API token (default: PRISMA_SERVICE_TOKEN, then the stored `ppg login`)')
     .action(async (flags: InitFlags) => {
-      if (flags.db === flags.local || (flags.local && (flags.region || flags.name || flags.force || flags.token))) {
-        throw new PpgError('usage', flags.db && flags.local ? 'choose one of --db and --local' : flags.local ? '--local takes no other option' : 'choose --db or --local', {
+      const usage = flags.db && flags.local ? 'choose one of --db and --local' : !flags.db && !flags.local ? 'choose --db or --local' : undefined;
+      const localExtras = flags.local && (flags.region || flags.name || flags.force || flags.token);
+      if (usage || localExtras) {
+        throw new PpgError('usage', usage ?? '--local takes no other option', {
           hint: 'run `ppg init --db` to switch to Prisma Postgres, `ppg init --local` to switch back',
           exitCode: 2,
         });
@@ -61,6 +63,7 @@ export function register(program: Command, io: CliIo): void {
       else writeLine(io.stderr, `Updated DATABASE_URL in ${result.envPath}: ${result.previousHost ?? '(none)'} → ${result.newHost}.`);
       if (result.keptPrevious) writeLine(io.stderr, 'The previous value is kept as a comment above it; `ppg init --local` switches back.');
       else if (change?.action === 'updated') writeLine(io.stderr, 'The previous Prisma Postgres URL was replaced.');
+      if (!result.envIgnored) writeLine(io.stderr, 'warning: .env now holds a database password and no .gitignore here ignores it; add `.env` to .gitignore.');
       if (change && change.occurrences > 1) writeLine(io.stderr, `warning: DATABASE_URL appeared ${change.occurrences} times; only the last (effective) one was changed.`);
     });
 }
