@@ -84,7 +84,7 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
   try {
     env = await updateEnvFile(envPath, { DATABASE_URL: url }, keepPrevious ? { commentPrevious: LOCAL_MARKER } : {});
   } catch (error) {
-    throw new PpgError('env_write_failed', `project ${project.id} was created but ${envPath} could not be written: ${(error as Error).message}`, {
+    throw new PpgError('env_write_failed', `project ${project.id} was created but ${(error as Error).message}`, {
       hint: 'fix the file permissions and run `ppg init --db --force`, or delete the project in https://console.prisma.io',
       cause: error,
     });

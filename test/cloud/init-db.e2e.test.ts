@@ -105,6 +105,13 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
     expect(await readFile(envPath, 'utf8')).toBe(MESSY);
   });
 
+  it('an unreadable .env (a folder) is one clear line, before any request', async () => {
+    await mkdir(envPath);
+    const result = await box.run(['init', '--db', '--yes'], withToken());
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `error: cannot read ${envPath} (EISDIR)\nhint: check that it is a readable file\n` });
+    expect(box.fake.requests).toEqual([]);
+  });
+
   const failures: Array<[string, Scenario | 'down', string[], string]> = [
     ['API error with hint', 'apierror', [], 'error: Invalid region\nhint: Use one of the regions listed by GET /v1/regions/postgres.\n'],
     [

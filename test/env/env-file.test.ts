@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -43,5 +43,17 @@ describe('writeFileAtomic', () => {
   it('fails on a missing folder without creating anything', async () => {
     await expect(writeFileAtomic(join(dir, 'missing', 'f'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('updateEnvFile failures', () => {
+  it('a .env that is a folder is a clear read error', async () => {
+    await mkdir(join(dir, '.env'));
+    await expect(updateEnvFile(join(dir, '.env'), { A: '1' })).rejects.toMatchObject({ code: 'env_read_failed', message: `cannot read ${join(dir, '.env')} (EISDIR)` });
+  });
+
+  it('a missing folder is a clear write error', async () => {
+    const path = join(dir, 'nope', '.env');
+    await expect(updateEnvFile(path, { A: '1' })).rejects.toMatchObject({ code: 'env_write_failed', message: `cannot write ${path} (ENOENT); it is unchanged` });
   });
 });
