@@ -53,7 +53,8 @@ export class ManagementApiClient {
       const query = new URLSearchParams({ limit: String(PAGE_LIMIT), ...(cursor ? { cursor } : {}) });
       const page = parsePage(await this.call('GET', `${path}?${query.toString()}`));
       items.push(...page.items);
-      cursor = page.hasMore ? page.nextCursor : null;
+      // A server that repeats a cursor would page forever; stop instead.
+      cursor = page.hasMore && page.nextCursor !== cursor ? page.nextCursor : null;
     } while (cursor);
     return items;
   }
