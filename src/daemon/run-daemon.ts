@@ -4,6 +4,7 @@ import {
   newRecord,
   PACKAGE_VERSION,
   readRecord,
+  RECORD_SCHEMA_VERSION,
   writeRecord,
   type InstanceRecord,
 } from '../instances/instance-record.js';
@@ -32,6 +33,8 @@ async function claimInstance(paths: InstancePaths, config: DaemonConfig, log: (l
     try {
       const record: InstanceRecord = {
         ...(existing ?? newRecord(paths.name, config.projectDir)),
+        // An older record is upgraded in place; a newer one was refused by readRecord above.
+        schemaVersion: RECORD_SCHEMA_VERSION,
         pid: process.pid,
         pidStartTime: processStartTime(process.pid) ?? null,
         startedAt: new Date().toISOString(),
