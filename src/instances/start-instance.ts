@@ -54,19 +54,25 @@ function assertSamePort(view: InstanceView, port: number | undefined): void {
   }
 }
 
+/** A daemon writes its pid a few ms after taking the lock; a lock that stays anonymous longer is not ours. */
+const ANONYMOUS_LOCK_GRACE_MS = 2_000;
+
 /**
  * Waits while someone else's daemon for this instance is starting (a concurrent `ppg dev`).
- * Fails with DATA_DIR_LOCKED if it never answers, or DAEMON_FAILED if it dies meanwhile.
+ * Fails with DATA_DIR_LOCKED if it never answers (or the lock holder never names itself), or
+ * DAEMON_FAILED if it dies meanwhile.
  */
 export async function waitUntilRunning(paths: InstancePaths, timeoutMs: number): Promise<InstanceView> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   for (;;) {
     const view = await inspectInstance(paths);
     if (view.status === 'running') return view;
     if (view.status === 'stopped' || view.status === 'crashed') {
       throw await failedToStart(paths, `the daemon for '${paths.name}' stopped while starting`);
     }
-    if (Date.now() >= deadline) {
+    const anonymous = view.record?.pid == null && Date.now() - started >= ANONYMOUS_LOCK_GRACE_MS;
+    if (anonymous || Date.now() >= deadline) {
       const holder = view.record?.pid == null ? 'another process' : `process ${view.record.pid}`;
       throw new PpgError('DATA_DIR_LOCKED', `instance '${paths.name}' is locked by ${holder}, which is not serving it`, {
         hint: `if that is a stuck ppg daemon, run: ppg dev stop ${paths.name}`,
