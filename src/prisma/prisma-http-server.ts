@@ -1,0 +1,267 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkApiKey, type InstanceIdentity } from './api-key-check.js';
+import { isServableClientVersion } from './client-version-check.js';
+import { buildPrismaDevUrls, type PrismaDevUrls } from './prisma-dev-urls.js';
+import { classifyRoute } from './prisma-http-routes.js';
+import { readJsonBody } from './read-json-body.js';
+
+/**
+ * The HTTP endpoint behind `prisma+postgres://localhost:<port>/?api_key=…`: what Prisma Client 7 calls
+ * when it is given `accelerateUrl`. Queries arrive as query plans compiled by the client, and
+ * `@prisma/query-plan-executor` (loaded lazily: it is a 5 MB bundle) runs them in-process against the
+ * instance's TCP server, like `prisma dev` does. ppg-dev adds only the edges: the api_key check, a body
+ * size limit, a JSON check, the client-version check and clear answers for the Prisma 5/6 protocol.
+ */
+
+export interface PrismaHttpServerOptions {
+  /** Instance name; api_keys must carry it. */
+  name: string;
+  /** TCP URL of the main database (as `buildPrismaDevUrls` makes it); the executor connects here. */
+  databaseUrl: string;
+  /** TCP URL of the shadow database; only its port matters (api_keys must carry it). */
+  shadowDatabaseUrl: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks a free port. Default 0 (`prisma dev`'s is 51213; choosing it is the caller's job). */
+  port?: number;
+  /** Largest accepted request body. Default 32 MiB. */
+  maxBodyBytes?: number;
+  /** Largest response the executor may build. Default 128 MiB. */
+  maxResponseBytes?: number;
+  /** Per-query time limit. Default 5 minutes. */
+  queryTimeoutMs?: number;
+  /** Upper bound on an interactive transaction's `timeout` and `maxWait`. Default 5 minutes. */
+  maxTransactionTimeoutMs?: number;
+  /** One line per failed request (5xx) and per executor error. Default: silent. */
+  log?: (line: string) => void;
+}
+
+export interface PrismaHttpServer {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** The URL family for this instance with the real HTTP port (the one to print and write to .env). */
+  readonly urls: PrismaDevUrls;
+  /** Stops listening, rolls back the executor's open transactions and closes its pool. Idempotent. */
+  close(): Promise<void>;
+}
+
+type ExecutorModule = typeof import('@prisma/query-plan-executor');
+type Executor = Awaited<ReturnType<ExecutorModule['Server']['create']>>;
+
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+
+/** Prisma Client 7 sends its own version here (see isServableClientVersion). */
+const ENGINE_HASH_HEADER = 'prisma-engine-hash';
+
+function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length, ...headers });
+  response.end(bytes);
+}
+
+/** Prisma Client shows `error` as the message of the PrismaClientKnownRequestError it throws. */
+function sendError(response: http.ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(response, status, { error: message }, headers);
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function portOf(url: string, label: string): { port: number; user: string; password: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`${label} is not a URL`);
+  }
+  const port = Number(parsed.port || 5432);
+  return { port, user: decodeURIComponent(parsed.username || 'postgres'), password: decodeURIComponent(parsed.password || 'postgres') };
+}
+
+/**
+ * The executor finds its per-request logger through OpenTelemetry's active context. Without a
+ * registered context manager that context is a no-op and every request fails with "No active logger
+ * found", so register the AsyncLocalStorage one unless the host process already has one.
+ */
+async function ensureContextManager(): Promise<void> {
+  const [{ context, ROOT_CONTEXT }, { AsyncLocalStorageContextManager }] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/context-async-hooks'),
+  ]);
+  const probe = Symbol('ppg-dev context probe');
+  const works = context.with(ROOT_CONTEXT.setValue(probe, true), () => context.active().getValue(probe) === true);
+  if (!works) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
+/**
+ * Starts the endpoint. The executor and its pool are created before listening, so a bad
+ * `databaseUrl` fails here rather than on the first request (the pool itself connects lazily).
+ * Fails with the listen error (EADDRINUSE) when the port is taken.
+ */
+export async function startPrismaHttpServer(options: PrismaHttpServerOptions): Promise<PrismaHttpServer> {
+  const database = portOf(options.databaseUrl, 'databaseUrl');
+  const shadow = portOf(options.shadowDatabaseUrl, 'shadowDatabaseUrl');
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = options.log ?? (() => undefined);
+
+  await ensureContextManager();
+  const executorModule: ExecutorModule = await import('@prisma/query-plan-executor');
+  const executorVersion = executorModule.version;
+  const { parseDuration } = executorModule;
+  const toDuration = (ms: number) => parseDuration(`PT${ms / 1000}S`);
+  const maxTransactionMs = options.maxTransactionTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const executor: Executor = await executorModule.Server.create({
+    databaseUrl: options.databaseUrl,
+    queryTimeout: toDuration(options.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS),
+    maxTransactionTimeout: toDuration(maxTransactionMs),
+    maxTransactionWaitTime: toDuration(maxTransactionMs),
+    maxResponseSize: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    // The executor logs through a context logger; without one per request its error path throws.
+    perRequestLogContext: { logFormat: 'text', logLevel: 'off' },
+  });
+
+  const identity: InstanceIdentity = {
+    name: options.name,
+    httpPort: 0,
+    databasePort: database.port,
+    shadowDatabasePort: shadow.port,
+  };
+
+  async function forwardToExecutor(request: http.IncomingMessage, response: http.ServerResponse, body: string | undefined): Promise<void> {
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(request.headers)) {
+      if (value === undefined || key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue;
+      for (const item of Array.isArray(value) ? value : [value]) headers.append(key, item);
+    }
+    // The body is already checked to be JSON; Hono's validator insists on the JSON content type.
+    if (body !== undefined) headers.set('content-type', 'application/json');
+    const executorRequest = new Request(`http://127.0.0.1${request.url ?? '/'}`, {
+      method: request.method ?? 'GET',
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const executorResponse = await executor.fetch(executorRequest);
+    const bytes = Buffer.from(await executorResponse.arrayBuffer());
+    const outgoing: Record<string, string> = {};
+    executorResponse.headers.forEach((value, key) => {
+      if (key !== 'content-length' && key !== 'transfer-encoding') outgoing[key] = value;
+    });
+    if (executorResponse.status >= 500) log(`prisma http: ${request.method} ${request.url} -> ${executorResponse.status} ${bytes.toString('utf8').slice(0, 500)}`);
+    response.writeHead(executorResponse.status, { ...outgoing, 'content-length': String(bytes.length) });
+    response.end(request.method === 'HEAD' ? undefined : bytes);
+  }
+
+  async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const pathname = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const route = classifyRoute(request.method ?? 'GET', pathname);
+    switch (route.kind) {
+      case 'health':
+        sendJson(response, 200, { name: options.name });
+        return;
+      case 'not-found':
+        sendError(response, 404, `Not found: ${request.method} ${pathname} is not a route of the ppg-dev instance "${options.name}".`);
+        return;
+      case 'method-not-allowed':
+        sendError(response, 405, `Method not allowed: ${pathname} takes ${route.allow}.`, { allow: route.allow });
+        return;
+      case 'legacy':
+        sendError(
+          response,
+          400,
+          `Prisma Client ${route.clientVersion} speaks the Prisma 5/6 Accelerate protocol, which the ppg-dev instance ` +
+            `"${options.name}" does not serve over HTTP. Use the TCP URL ${buildUrls().databaseUrl} with a driver adapter ` +
+            `(@prisma/adapter-pg), or upgrade to Prisma ${executorVersion}.`,
+        );
+        return;
+      case 'executor':
+        break;
+    }
+
+    const auth = checkApiKey(firstHeader(request.headers.authorization), identity);
+    if (!auth.ok) {
+      sendError(response, auth.status, auth.message);
+      return;
+    }
+    const clientVersion = firstHeader(request.headers[ENGINE_HASH_HEADER]);
+    if (!isServableClientVersion(clientVersion, executorVersion)) {
+      sendError(
+        response,
+        400,
+        `Prisma Client ${clientVersion ?? '<missing version>'} is not supported over HTTP by the ppg-dev instance ` +
+          `"${options.name}", which runs query plans of Prisma Client ${executorVersion.replace(/\.\d+$/, '.x')}. Install @prisma/client@${executorVersion}, ` +
+          `or use the TCP URL ${buildUrls().databaseUrl} with a driver adapter (@prisma/adapter-pg).`,
+      );
+      return;
+    }
+    let body: string | undefined;
+    if (route.needsBody) {
+      const read = await readJsonBody(request, maxBodyBytes);
+      if (!read.ok) {
+        // After a 413 the rest of the body is unread, so the connection cannot be reused.
+        sendError(response, read.status, read.message, read.status === 413 ? { connection: 'close' } : {});
+        return;
+      }
+      body = read.text;
+    }
+    await forwardToExecutor(request, response, body);
+  }
+
+  const server = http.createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      log(`prisma http: ${request.method} ${request.url} failed: ${(error as Error)?.stack ?? String(error)}`);
+      sendError(response, 500, `Internal error in the ppg-dev instance "${options.name}": ${(error as Error)?.message ?? String(error)}`);
+    });
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await executor.shutdown().catch(() => undefined);
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  identity.httpPort = port;
+
+  function buildUrls(): PrismaDevUrls {
+    return buildPrismaDevUrls({
+      name: options.name,
+      httpPort: port,
+      databasePort: database.port,
+      shadowDatabasePort: shadow.port,
+      user: database.user,
+      password: database.password,
+    });
+  }
+  const urls = buildUrls();
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    urls,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await executor.shutdown();
+      })();
+      return closing;
+    },
+  };
+}
