@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS * 2; i++) ls.push(ppg('dev', 'ls').ms);
 
     const pid = pidOf('fresh-0');
+    // Let start-up work (WASM tier-up, GC) settle: the target is about an idle instance.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
     const before = usage(pid);
     const idleSeconds = 10;
     await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
