@@ -52,3 +52,15 @@ export function classifyRoute(method: string, pathname: string): PrismaRoute {
   if (legacy?.[1]) return { kind: 'legacy', clientVersion: legacy[1] };
   return { kind: 'not-found' };
 }
+
+/**
+ * Whether a Host header names this machine. The api_key is not a secret (`prisma init` writes a
+ * predictable one), so a web page that rebinds its own domain to 127.0.0.1 could otherwise use the
+ * endpoint from a browser; refusing foreign Host headers closes that door. A missing header (HTTP/1.0
+ * tools) is allowed.
+ */
+export function isLocalHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const name = /^\[[^\]]*\]/.test(host) ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  return ['localhost', '127.0.0.1', '[::1]'].includes(name.toLowerCase());
+}

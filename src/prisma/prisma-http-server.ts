@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { checkApiKey, type InstanceIdentity } from './api-key-check.js';
 import { isServableClientVersion } from './client-version-check.js';
 import { buildPrismaDevUrls, type PrismaDevUrls } from './prisma-dev-urls.js';
-import { classifyRoute } from './prisma-http-routes.js';
+import { classifyRoute, isLocalHostHeader } from './prisma-http-routes.js';
 import { readJsonBody } from './read-json-body.js';
 
 /**
@@ -53,9 +53,35 @@ type Executor = Awaited<ReturnType<ExecutorModule['Server']['create']>>;
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
+const AUTH_CACHE_SIZE = 32;
 
 /** Prisma Client 7 sends its own version here (see isServableClientVersion). */
 const ENGINE_HASH_HEADER = 'prisma-engine-hash';
+
+interface ParsedBody {
+  text: string;
+  value: unknown;
+}
+
+/**
+ * A Request whose body was already read and parsed here (for the size limit and the JSON check). The
+ * executor's router reads bodies only through json()/text(); answering those from the parsed copy
+ * skips a second parse and a web-stream round trip per query (measurable at ~1 ms requests).
+ */
+function requestWithParsedBody(url: string, init: RequestInit, body: ParsedBody): Request {
+  const request = new Request(url, init);
+  const bytes = (): ArrayBuffer => {
+    const buffer = Buffer.from(body.text, 'utf8');
+    return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+  };
+  // Own properties shadow the prototype's body readers (Request's methods cannot be overridden in a subclass under TS's DOM-less types).
+  Object.defineProperties(request, {
+    json: { value: () => Promise.resolve(body.value) },
+    text: { value: () => Promise.resolve(body.text) },
+    arrayBuffer: { value: () => Promise.resolve(bytes()) },
+  });
+  return request;
+}
 
 function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const bytes = Buffer.from(JSON.stringify(body), 'utf8');
@@ -136,7 +162,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
     shadowDatabasePort: shadow.port,
   };
 
-  async function forwardToExecutor(request: http.IncomingMessage, response: http.ServerResponse, body: string | undefined): Promise<void> {
+  async function forwardToExecutor(request: http.IncomingMessage, response: http.ServerResponse, body: ParsedBody | undefined): Promise<void> {
     const headers = new Headers();
     for (const [key, value] of Object.entries(request.headers)) {
       if (value === undefined || key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue;
@@ -144,11 +170,9 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
     }
     // The body is already checked to be JSON; Hono's validator insists on the JSON content type.
     if (body !== undefined) headers.set('content-type', 'application/json');
-    const executorRequest = new Request(`http://127.0.0.1${request.url ?? '/'}`, {
-      method: request.method ?? 'GET',
-      headers,
-      ...(body !== undefined ? { body } : {}),
-    });
+    const url = `http://127.0.0.1${request.url ?? '/'}`;
+    const init = { method: request.method ?? 'GET', headers };
+    const executorRequest = body === undefined ? new Request(url, init) : requestWithParsedBody(url, init, body);
     const executorResponse = await executor.fetch(executorRequest);
     const bytes = Buffer.from(await executorResponse.arrayBuffer());
     const outgoing: Record<string, string> = {};
@@ -160,7 +184,13 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
     response.end(request.method === 'HEAD' ? undefined : bytes);
   }
 
+  const authCache = new Map<string, ReturnType<typeof checkApiKey>>();
+
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    if (!isLocalHostHeader(request.headers.host)) {
+      sendError(response, 403, `Forbidden: the ppg-dev instance "${options.name}" answers only requests addressed to localhost.`);
+      return;
+    }
     const pathname = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const route = classifyRoute(request.method ?? 'GET', pathname);
     switch (route.kind) {
@@ -186,7 +216,16 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
         break;
     }
 
-    const auth = checkApiKey(firstHeader(request.headers.authorization), identity);
+    const authorization = firstHeader(request.headers.authorization);
+    let auth = authorization === undefined ? undefined : authCache.get(authorization);
+    if (!auth) {
+      auth = checkApiKey(authorization, identity);
+      // A client sends the same key with every request; decoding it each time costs more than the routing.
+      if (authorization !== undefined && authorization.length <= 4096) {
+        if (authCache.size >= AUTH_CACHE_SIZE) authCache.clear();
+        authCache.set(authorization, auth);
+      }
+    }
     if (!auth.ok) {
       sendError(response, auth.status, auth.message);
       return;
@@ -202,7 +241,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
       );
       return;
     }
-    let body: string | undefined;
+    let body: ParsedBody | undefined;
     if (route.needsBody) {
       const read = await readJsonBody(request, maxBodyBytes);
       if (!read.ok) {
@@ -210,7 +249,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
         sendError(response, read.status, read.message, read.status === 413 ? { connection: 'close' } : {});
         return;
       }
-      body = read.text;
+      body = { text: read.text, value: read.value };
     }
     await forwardToExecutor(request, response, body);
   }

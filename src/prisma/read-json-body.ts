@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
  * runaway client cannot make the daemon buffer an unbounded body.
  */
 
-export type JsonBody = { ok: true; text: string } | { ok: false; status: 400 | 413; message: string };
+export type JsonBody = { ok: true; text: string; value: unknown } | { ok: false; status: 400 | 413; message: string };
 
 export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<JsonBody> {
   const tooLarge = (): JsonBody => ({
@@ -42,9 +42,8 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
   const text = Buffer.concat(received).toString('utf8');
   if (text.trim().length === 0) return { ok: false, status: 400, message: 'Request body is empty; a JSON object is required.' };
   try {
-    JSON.parse(text);
+    return { ok: true, text, value: JSON.parse(text) as unknown };
   } catch (error) {
     return { ok: false, status: 400, message: `Request body is not valid JSON: ${(error as Error).message}` };
   }
-  return { ok: true, text };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkApiKey, type InstanceIdentity } from '../../src/prisma/api-key-check.js';
 import { isServableClientVersion } from '../../src/prisma/client-version-check.js';
 import { buildPrismaDevUrls, decodeApiKey, encodeApiKey } from '../../src/prisma/prisma-dev-urls.js';
-import { classifyRoute } from '../../src/prisma/prisma-http-routes.js';
+import { classifyRoute, isLocalHostHeader } from '../../src/prisma/prisma-http-routes.js';
 
 const ORM = 'sslmode=disable&connection_limit=10&connect_timeout=0&max_idle_connection_lifetime=0&pool_timeout=0&socket_timeout=0';
 const instance: InstanceIdentity = { name: 'default', httpPort: 51213, databasePort: 51214, shadowDatabasePort: 51215 };
@@ -130,5 +130,23 @@ describe('isServableClientVersion', () => {
     ['banana', '7.10.0', false],
   ])('client %s with executor %s: %s', (client, executor, expected) => {
     expect(isServableClientVersion(client, executor)).toBe(expected);
+  });
+});
+
+describe('isLocalHostHeader', () => {
+  it.each([
+    ['localhost:51213', true],
+    ['LOCALHOST', true],
+    ['127.0.0.1:8080', true],
+    ['[::1]:51213', true],
+    ['[::1]', true],
+    [undefined, true],
+    ['evil.example.com', false],
+    ['evil.example.com:51213', false],
+    ['localhost.evil.example.com', false],
+    ['127.0.0.2', false],
+    ['[::2]:1', false],
+  ])('%s: %s', (host, expected) => {
+    expect(isLocalHostHeader(host)).toBe(expected);
   });
 });

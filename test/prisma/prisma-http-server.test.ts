@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrismaInstance, type PrismaInstance } from './support/prisma-instance.js';
 
@@ -77,6 +78,21 @@ describe('prisma http server', () => {
     await expectError(await call('/transaction/start', { method: 'POST', body: '' }), 400, /empty/);
     const big = JSON.stringify({ operation: 'x', plan: {}, params: { blob: 'x'.repeat(MAX_BODY) } });
     await expectError(await call('/query', { method: 'POST', body: big }), 413, new RegExp(`limit of ${MAX_BODY} bytes`));
+  });
+
+  it('refuses requests addressed to a foreign host name (DNS rebinding)', async () => {
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      // fetch() forbids setting Host, so use node:http directly.
+      const request = httpRequest({ host: '127.0.0.1', port: instance.httpPort, path: '/connection-info', headers: { host: 'evil.example.com', authorization: `Bearer ${instance.apiKey}` } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body).error).toMatch(/only requests addressed to localhost/);
   });
 
   it('answers unknown routes and wrong methods', async () => {
