@@ -4,6 +4,7 @@ import { checkApiKey, type InstanceIdentity } from './api-key-check.js';
 import { isServableClientVersion } from './client-version-check.js';
 import { buildPrismaDevUrls, type PrismaDevUrls } from './prisma-dev-urls.js';
 import { classifyRoute, isLocalHostHeader } from './prisma-http-routes.js';
+import { startQueryPlanExecutor, type ParsedJsonBody } from './query-plan-executor-bridge.js';
 import { readJsonBody } from './read-json-body.js';
 
 /**
@@ -47,41 +48,11 @@ export interface PrismaHttpServer {
   close(): Promise<void>;
 }
 
-type ExecutorModule = typeof import('@prisma/query-plan-executor');
-type Executor = Awaited<ReturnType<ExecutorModule['Server']['create']>>;
-
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
-const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
-const DEFAULT_TIMEOUT_MS = 5 * 60 * 1000;
 const AUTH_CACHE_SIZE = 32;
 
 /** Prisma Client 7 sends its own version here (see isServableClientVersion). */
 const ENGINE_HASH_HEADER = 'prisma-engine-hash';
-
-interface ParsedBody {
-  text: string;
-  value: unknown;
-}
-
-/**
- * A Request whose body was already read and parsed here (for the size limit and the JSON check). The
- * executor's router reads bodies only through json()/text(); answering those from the parsed copy
- * skips a second parse and a web-stream round trip per query (measurable at ~1 ms requests).
- */
-function requestWithParsedBody(url: string, init: RequestInit, body: ParsedBody): Request {
-  const request = new Request(url, init);
-  const bytes = (): ArrayBuffer => {
-    const buffer = Buffer.from(body.text, 'utf8');
-    return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
-  };
-  // Own properties shadow the prototype's body readers (Request's methods cannot be overridden in a subclass under TS's DOM-less types).
-  Object.defineProperties(request, {
-    json: { value: () => Promise.resolve(body.value) },
-    text: { value: () => Promise.resolve(body.text) },
-    arrayBuffer: { value: () => Promise.resolve(bytes()) },
-  });
-  return request;
-}
 
 function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const bytes = Buffer.from(JSON.stringify(body), 'utf8');
@@ -114,21 +85,6 @@ function portOf(url: string, label: string): { port: number; user: string; passw
 }
 
 /**
- * The executor finds its per-request logger through OpenTelemetry's active context. Without a
- * registered context manager that context is a no-op and every request fails with "No active logger
- * found", so register the AsyncLocalStorage one unless the host process already has one.
- */
-async function ensureContextManager(): Promise<void> {
-  const [{ context, ROOT_CONTEXT }, { AsyncLocalStorageContextManager }] = await Promise.all([
-    import('@opentelemetry/api'),
-    import('@opentelemetry/context-async-hooks'),
-  ]);
-  const probe = Symbol('ppg-dev context probe');
-  const works = context.with(ROOT_CONTEXT.setValue(probe, true), () => context.active().getValue(probe) === true);
-  if (!works) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-}
-
-/**
  * Starts the endpoint. The executor and its pool are created before listening, so a bad
  * `databaseUrl` fails here rather than on the first request (the pool itself connects lazily).
  * Fails with the listen error (EADDRINUSE) when the port is taken.
@@ -138,22 +94,15 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
   const shadow = portOf(options.shadowDatabaseUrl, 'shadowDatabaseUrl');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? (() => undefined);
-
-  await ensureContextManager();
-  const executorModule: ExecutorModule = await import('@prisma/query-plan-executor');
-  const executorVersion = executorModule.version;
-  const { parseDuration } = executorModule;
-  const toDuration = (ms: number) => parseDuration(`PT${ms / 1000}S`);
-  const maxTransactionMs = options.maxTransactionTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const executor: Executor = await executorModule.Server.create({
+  const executor = await startQueryPlanExecutor({
     databaseUrl: options.databaseUrl,
-    queryTimeout: toDuration(options.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS),
-    maxTransactionTimeout: toDuration(maxTransactionMs),
-    maxTransactionWaitTime: toDuration(maxTransactionMs),
-    maxResponseSize: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    // The executor logs through a context logger; without one per request its error path throws.
-    perRequestLogContext: { logFormat: 'text', logLevel: 'off' },
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
+    ...(options.maxTransactionTimeoutMs !== undefined ? { maxTransactionTimeoutMs: options.maxTransactionTimeoutMs } : {}),
+    log,
   });
+  const executorVersion = executor.version;
+
 
   const identity: InstanceIdentity = {
     name: options.name,
@@ -161,28 +110,6 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
     databasePort: database.port,
     shadowDatabasePort: shadow.port,
   };
-
-  async function forwardToExecutor(request: http.IncomingMessage, response: http.ServerResponse, body: ParsedBody | undefined): Promise<void> {
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(request.headers)) {
-      if (value === undefined || key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue;
-      for (const item of Array.isArray(value) ? value : [value]) headers.append(key, item);
-    }
-    // The body is already checked to be JSON; Hono's validator insists on the JSON content type.
-    if (body !== undefined) headers.set('content-type', 'application/json');
-    const url = `http://127.0.0.1${request.url ?? '/'}`;
-    const init = { method: request.method ?? 'GET', headers };
-    const executorRequest = body === undefined ? new Request(url, init) : requestWithParsedBody(url, init, body);
-    const executorResponse = await executor.fetch(executorRequest);
-    const bytes = Buffer.from(await executorResponse.arrayBuffer());
-    const outgoing: Record<string, string> = {};
-    executorResponse.headers.forEach((value, key) => {
-      if (key !== 'content-length' && key !== 'transfer-encoding') outgoing[key] = value;
-    });
-    if (executorResponse.status >= 500) log(`prisma http: ${request.method} ${request.url} -> ${executorResponse.status} ${bytes.toString('utf8').slice(0, 500)}`);
-    response.writeHead(executorResponse.status, { ...outgoing, 'content-length': String(bytes.length) });
-    response.end(request.method === 'HEAD' ? undefined : bytes);
-  }
 
   const authCache = new Map<string, ReturnType<typeof checkApiKey>>();
 
@@ -241,7 +168,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
       );
       return;
     }
-    let body: ParsedBody | undefined;
+    let body: ParsedJsonBody | undefined;
     if (route.needsBody) {
       const read = await readJsonBody(request, maxBodyBytes);
       if (!read.ok) {
@@ -251,7 +178,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
       }
       body = { text: read.text, value: read.value };
     }
-    await forwardToExecutor(request, response, body);
+    await executor.forward(request, response, body);
   }
 
   const server = http.createServer((request, response) => {
