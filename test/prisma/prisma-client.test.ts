@@ -139,6 +139,19 @@ describe.each(transports)('Prisma Client 7 over %s', (label, makeClient) => {
     ).rejects.toThrow('abort on purpose');
     expect(await prisma.user.count({ where: { email: `rolled-back-${tag}@example.com` } })).toBe(0);
 
+    // A transaction that outlives its timeout fails as Prisma reports it (P2028), and nothing leaks.
+    await expect(
+      prisma.$transaction(
+        async (tx: Client) => {
+          await tx.user.create({ data: { email: `expired-${tag}@example.com` } });
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          await tx.user.count();
+        },
+        { timeout: 100 },
+      ),
+    ).rejects.toMatchObject({ code: 'P2028' });
+    expect(await prisma.user.count({ where: { email: `expired-${tag}@example.com` } })).toBe(0);
+
     // Batch transactions too.
     const [a, b] = await prisma.$transaction([prisma.user.create({ data: { email: `batch-a-${tag}@example.com` } }), prisma.user.count()]);
     expect(a.email).toBe(`batch-a-${tag}@example.com`);
