@@ -1,0 +1,171 @@
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClientBag, delay, rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+
+let srv: TestServer;
+let bag: ClientBag;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  bag = new ClientBag(srv.url);
+});
+afterEach(async () => bag.endAll());
+afterAll(async () => srv?.cleanup());
+
+describe('many clients on one engine', () => {
+  it('a pg.Pool of 10 runs 200 concurrent queries (some in transactions): all succeed, none reset', async () => {
+    const setup = await bag.connect();
+    await setup.query('create table pool_t (i int primary key)');
+    const pool = bag.pool({ max: 10 });
+    let poolErrors = 0;
+    pool.on('error', () => poolErrors++);
+    const work = Array.from({ length: 200 }, async (_, i) => {
+      if (i % 10 === 0) {
+        const client = await pool.connect();
+        try {
+          await client.query('begin');
+          await client.query('insert into pool_t values ($1)', [i]);
+          const seen = await client.query('select count(*)::int as n from pool_t where i = $1', [i]);
+          await client.query('commit');
+          return seen.rows[0].n as number;
+        } finally {
+          client.release();
+        }
+      }
+      const res = await pool.query('select $1::int as i, md5($1::text) as h', [i]);
+      return res.rows[0].i === i ? 1 : -1;
+    });
+    const results = await Promise.allSettled(work);
+    const failures = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    expect(failures).toEqual([]);
+    expect(results.map((r) => (r as PromiseFulfilledResult<number>).value)).toEqual(Array(200).fill(1));
+    expect(poolErrors).toBe(0);
+    expect(pool.totalCount).toBeLessThanOrEqual(10);
+    const count = await setup.query('select count(*)::int as n from pool_t');
+    expect(count.rows[0].n).toBe(20);
+  });
+
+  it('transaction affinity: another client\'s statement never runs inside an open transaction', async () => {
+    const a = await bag.connect();
+    const b = await bag.connect();
+    await a.query('create table aff_t (who text)');
+    await a.query('begin');
+    await a.query("insert into aff_t values ('A')");
+    let bDone = false;
+    const bInsert = b.query("insert into aff_t values ('B') returning (select count(*) from aff_t)::int as before").then((r) => {
+      bDone = true;
+      return r;
+    });
+    // Give B every chance to (wrongly) run inside A's transaction.
+    await delay(300);
+    expect(bDone).toBe(false);
+    const inTx = await a.query("select count(*)::int as n from aff_t where who = 'B'");
+    expect(inTx.rows[0].n).toBe(0);
+    await a.query('rollback');
+    const bRes = await bInsert;
+    // B ran after A's rollback: it saw no rows and its own insert survives A's rollback.
+    expect(bRes.rows[0].before).toBe(0);
+    const rows = await b.query('select who from aff_t order by who');
+    expect(rows.rows).toEqual([{ who: 'B' }]);
+    // No WARNING "there is already a transaction in progress" leaked to B: B is idle, not in a tx.
+    const status = await b.query('select count(*)::int as n from aff_t');
+    expect(status.rows[0].n).toBe(1);
+  });
+
+  it('5 clients each insert then commit or roll back, concurrently: exactly the committed rows remain', async () => {
+    const setup = await bag.connect();
+    await setup.query('create table five_t (client int, n int)');
+    const clients = await Promise.all(Array.from({ length: 5 }, () => bag.connect()));
+    await Promise.all(clients.map(async (client, c) => {
+      for (let round = 0; round < 4; round++) {
+        await client.query('begin');
+        for (let n = 0; n < 3; n++) await client.query('insert into five_t values ($1, $2)', [c, round * 10 + n]);
+        const own = await client.query('select count(*)::int as n from five_t where client = $1 and n >= $2', [c, round * 10]);
+        expect(own.rows[0].n).toBe(3);
+        await client.query((c + round) % 2 === 0 ? 'commit' : 'rollback');
+      }
+    }));
+    const expected: string[] = [];
+    for (let c = 0; c < 5; c++) {
+      for (let round = 0; round < 4; round++) {
+        if ((c + round) % 2 === 0) for (let n = 0; n < 3; n++) expected.push(`${c}:${round * 10 + n}`);
+      }
+    }
+    const rows = await setup.query("select client || ':' || n as k from five_t");
+    expect(rows.rows.map((r) => r.k as string).sort()).toEqual(expected.sort());
+  });
+
+  it('a client whose socket is destroyed inside a transaction is rolled back and a waiting client proceeds', async () => {
+    const setup = await bag.connect();
+    await setup.query('create table ghost_t (v text)');
+    const a = await bag.connect();
+    await a.query('begin');
+    await a.query("insert into ghost_t values ('ghost')");
+    const b = await bag.connect();
+    // B queues behind A's open transaction.
+    const bQuery = b.query("select count(*)::int as n from ghost_t where v = 'ghost'");
+    await delay(100);
+    (a as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    const bRes = await bQuery;
+    expect(bRes.rows[0].n).toBe(0);
+    // And the engine is not left inside a transaction: a new transaction starts cleanly.
+    await b.query('begin');
+    await b.query("insert into ghost_t values ('real')");
+    await b.query('commit');
+    const c = await bag.connect();
+    const all = await c.query('select v from ghost_t');
+    expect(all.rows).toEqual([{ v: 'real' }]);
+  });
+
+  it('an error inside a transaction leaves only that connection aborted (25P02) until ROLLBACK; then it works', async () => {
+    const a = await bag.connect();
+    const b = await bag.connect();
+    await a.query('create table abort_t (v int)');
+    await a.query('begin');
+    await a.query('insert into abort_t values (1)');
+    expect((await rejectionOf(a.query('select 1/0'))).code).toBe('22012');
+    expect((await rejectionOf(a.query('select 1'))).code).toBe('25P02');
+    expect((await rejectionOf(a.query('insert into abort_t values (2)'))).code).toBe('25P02');
+    // B is queued while A is in its failed transaction, and is not affected by it.
+    const bQuery = b.query('select count(*)::int as n from abort_t');
+    await a.query('rollback');
+    expect((await bQuery).rows[0].n).toBe(0);
+    expect((await a.query('select 5 as v')).rows).toEqual([{ v: 5 }]);
+    await a.query('begin');
+    await a.query('insert into abort_t values (3)');
+    await a.query('commit');
+    expect((await b.query('select v from abort_t')).rows).toEqual([{ v: 3 }]);
+  });
+
+  it('COMMIT of a failed transaction reports ROLLBACK and the next client sees nothing from it', async () => {
+    const a = await bag.connect();
+    await a.query('create table failcommit_t (v int)');
+    await a.query('begin');
+    await a.query('insert into failcommit_t values (1)');
+    await rejectionOf(a.query('select * from no_such_table'));
+    const commit = await a.query('commit');
+    expect(commit.command).toBe('ROLLBACK');
+    const b = await bag.connect();
+    expect((await b.query('select count(*)::int as n from failcommit_t')).rows[0].n).toBe(0);
+  });
+
+  it('interleaved transactions from a postgres.js-style pool keep isolation under load', async () => {
+    const setup = await bag.connect();
+    await setup.query('create table counter_t (id int primary key, n int)');
+    await setup.query('insert into counter_t values (1, 0)');
+    const pool = bag.pool({ max: 4 });
+    // Read-modify-write without row locks is only correct if transactions never interleave.
+    await Promise.all(Array.from({ length: 40 }, async () => {
+      const client: pg.PoolClient = await pool.connect();
+      try {
+        await client.query('begin');
+        const cur = await client.query('select n from counter_t where id = 1');
+        await client.query('update counter_t set n = $1 where id = 1', [(cur.rows[0].n as number) + 1]);
+        await client.query('commit');
+      } finally {
+        client.release();
+      }
+    }));
+    expect((await setup.query('select n from counter_t where id = 1')).rows[0].n).toBe(40);
+  });
+});

@@ -1,0 +1,182 @@
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClientBag, delay, rejectionOf, startTestServer, waitFor, type TestServer } from './server-fixture.js';
+
+let srv: TestServer;
+let bag: ClientBag;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  bag = new ClientBag(srv.url);
+});
+afterEach(async () => bag.endAll());
+afterAll(async () => srv?.cleanup());
+
+describe('per-client session state', () => {
+  it('protocol-level named statements are per client: two clients both use "s1" with different SQL', async () => {
+    const a = await bag.connect();
+    const b = await bag.connect();
+    const runs = Array.from({ length: 30 }, async (_, i) => {
+      const [ra, rb] = await Promise.all([
+        a.query({ name: 's1', text: 'select $1::int + 1000 as a_val', values: [i] }),
+        b.query({ name: 's1', text: "select 'b-' || $1::text as b_val, 2 as two", values: [i] }),
+      ]);
+      expect(ra.rows).toEqual([{ a_val: 1000 + i }]);
+      expect(rb.rows).toEqual([{ b_val: `b-${i}`, two: 2 }]);
+    });
+    await Promise.all(runs);
+  });
+
+  it('four connections with the same statement name and different SQL: no "already exists" errors', async () => {
+    const clients = await Promise.all(Array.from({ length: 4 }, () => bag.connect()));
+    const results = await Promise.allSettled(clients.flatMap((c, k) => Array.from({ length: 25 }, (_, i) =>
+      c.query({ name: 'shared_name', text: `select ${k}::int as k, $1::int as i`, values: [i] }).then((r) => {
+        expect(r.rows).toEqual([{ k, i }]);
+      }))));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+  });
+
+  it('a named statement of a client that disconnected does not block or leak into a new client', async () => {
+    const a = await bag.connect();
+    await a.query({ name: 'leaky', text: 'select 1 as one', values: [] });
+    await a.end();
+    const b = await bag.connect();
+    const r = await b.query({ name: 'leaky', text: "select 'two'::text as two", values: [] });
+    expect(r.rows).toEqual([{ two: 'two' }]);
+  });
+
+  it('SQL PREPARE/EXECUTE are per client too', async () => {
+    const a = await bag.connect();
+    const b = await bag.connect();
+    await a.query('prepare p1 as select 1 as which');
+    await b.query("prepare p1 as select 'b'::text as which");
+    expect((await a.query('execute p1')).rows).toEqual([{ which: 1 }]);
+    expect((await b.query('execute p1')).rows).toEqual([{ which: 'b' }]);
+    await a.query('deallocate p1');
+    expect((await rejectionOf(a.query('execute p1'))).code).toBe('26000');
+    expect((await b.query('execute p1')).rows).toEqual([{ which: 'b' }]);
+  });
+
+  it('SET timezone / search_path / statement_timeout in client A are not seen by client B', async () => {
+    const a = await bag.connect();
+    const b = await bag.connect();
+    await a.query('create schema if not exists other_schema');
+    await a.query("set timezone = 'Asia/Tokyo'");
+    await a.query('set search_path = other_schema, public');
+    await a.query("set statement_timeout = '17s'");
+    await a.query("select set_config('application_name', 'client-a', false)");
+    // Interleave so the engine switches sessions between every statement.
+    for (let i = 0; i < 3; i++) {
+      const bs = await b.query("select current_setting('TimeZone') as tz, current_setting('search_path') as sp, current_setting('statement_timeout') as st, current_setting('application_name') as app");
+      expect(bs.rows[0].tz).not.toBe('Asia/Tokyo');
+      expect(bs.rows[0].sp).not.toContain('other_schema');
+      expect(bs.rows[0].st).toBe('0');
+      expect(bs.rows[0].app).not.toBe('client-a');
+      expect((await a.query('show timezone')).rows[0].TimeZone).toBe('Asia/Tokyo');
+      expect((await a.query('show search_path')).rows[0].search_path).toContain('other_schema');
+      expect((await a.query('show statement_timeout')).rows[0].statement_timeout).toBe('17s');
+    }
+    // B's own SET does not change A either.
+    await b.query("set timezone = 'America/New_York'");
+    expect((await a.query('show timezone')).rows[0].TimeZone).toBe('Asia/Tokyo');
+    expect((await b.query('show timezone')).rows[0].TimeZone).toBe('America/New_York');
+    // Tables resolve through each client's own search_path.
+    await a.query('create table sp_t (v text)');
+    expect((await rejectionOf(b.query('select * from sp_t'))).code).toBe('42P01');
+    expect((await b.query('select count(*)::int as n from other_schema.sp_t')).rows[0].n).toBe(0);
+  });
+
+  it('SET LOCAL ends with the transaction, RESET restores, and settings of a closed client do not survive it', async () => {
+    const a = await bag.connect();
+    await a.query('begin');
+    await a.query("set local timezone = 'Europe/Paris'");
+    expect((await a.query('show timezone')).rows[0].TimeZone).toBe('Europe/Paris');
+    await a.query('commit');
+    expect((await a.query('show timezone')).rows[0].TimeZone).not.toBe('Europe/Paris');
+    await a.query("set search_path = nowhere");
+    await a.end();
+    const b = await bag.connect();
+    expect((await b.query('show search_path')).rows[0].search_path).not.toBe('nowhere');
+    await b.query('create table after_close_t (v int)');
+    expect((await b.query('select count(*)::int as n from after_close_t')).rows[0].n).toBe(0);
+  });
+});
+
+describe('LISTEN/NOTIFY', () => {
+  function collect(client: pg.Client): pg.Notification[] {
+    const got: pg.Notification[] = [];
+    client.on('notification', (n) => got.push(n));
+    return got;
+  }
+
+  it('a notification reaches every client listening on that channel and no other client', async () => {
+    const l1 = await bag.connect();
+    const l2 = await bag.connect();
+    const other = await bag.connect();
+    const sender = await bag.connect();
+    const got1 = collect(l1);
+    const got2 = collect(l2);
+    const gotOther = collect(other);
+    const gotSender = collect(sender);
+    await l1.query('listen chan_a');
+    await l2.query('listen chan_a');
+    await other.query('listen chan_b');
+    await sender.query("notify chan_a, 'hello'");
+    await sender.query("select pg_notify('chan_a', 'second')");
+    await waitFor(() => got1.length >= 2 && got2.length >= 2, 20_000, 'notifications on both listeners');
+    // Let stray deliveries arrive before checking the non-listeners.
+    await Promise.all([l1.query('select 1'), l2.query('select 1'), other.query('select 1'), sender.query('select 1')]);
+    await delay(200);
+    for (const got of [got1, got2]) {
+      expect(got.map((n) => [n.channel, n.payload])).toEqual([['chan_a', 'hello'], ['chan_a', 'second']]);
+    }
+    expect(gotOther).toEqual([]);
+    expect(gotSender).toEqual([]);
+  });
+
+  it('a notification sent inside a transaction arrives only on commit, not on rollback', async () => {
+    const listener = await bag.connect();
+    const sender = await bag.connect();
+    const got = collect(listener);
+    await listener.query('listen chan_tx');
+    await sender.query('begin');
+    await sender.query("notify chan_tx, 'rolled back'");
+    await sender.query('rollback');
+    await sender.query('begin');
+    await sender.query("notify chan_tx, 'committed'");
+    await sender.query('commit');
+    await waitFor(() => got.length >= 1, 20_000, 'committed notification');
+    await listener.query('select 1');
+    await delay(100);
+    expect(got.map((n) => n.payload)).toEqual(['committed']);
+  });
+
+  it('UNLISTEN and disconnect stop delivery to that client while others keep receiving', async () => {
+    const stays = await bag.connect();
+    const leaves = await bag.connect();
+    const unlistens = await bag.connect();
+    const sender = await bag.connect();
+    const gotStays = collect(stays);
+    const gotUnlistens = collect(unlistens);
+    await stays.query('listen chan_c');
+    await leaves.query('listen chan_c');
+    await unlistens.query('listen chan_c');
+    await unlistens.query('unlisten chan_c');
+    await leaves.end();
+    await sender.query("notify chan_c, 'after'");
+    await waitFor(() => gotStays.length >= 1, 20_000, 'notification to the remaining listener');
+    await unlistens.query('select 1');
+    await delay(100);
+    expect(gotStays.map((n) => n.payload)).toEqual(['after']);
+    expect(gotUnlistens).toEqual([]);
+  });
+
+  it('a listening client that also notifies receives its own notification (as in Postgres)', async () => {
+    const self = await bag.connect();
+    const got = collect(self);
+    await self.query('listen chan_self');
+    await self.query("notify chan_self, 'me'");
+    await waitFor(() => got.length >= 1, 20_000, 'own notification');
+    expect(got[0]!.payload).toBe('me');
+  });
+});
