@@ -1,0 +1,56 @@
+/**
+ * Benchmark options from flags, falling back to environment variables:
+ *   --duration S   / BENCH_DURATION   seconds per pgbench run (default 10; 3 with --quick)
+ *   --rounds N     / BENCH_ROUNDS     rounds; each figure is the median over rounds (default 1)
+ *   --quick        / BENCH_QUICK=1    smoke test: 3 s runs, 500 round trips
+ *   --json         / BENCH_JSON=1     print one JSON document instead of the table
+ *   --no-native    / BENCH_NO_NATIVE=1  skip native PostgreSQL even when installed
+ *   --round-trips N / BENCH_ROUND_TRIPS sequential `select 1` round trips (default 2000)
+ */
+export interface BenchOptions {
+  durationSeconds: number;
+  rounds: number;
+  quick: boolean;
+  json: boolean;
+  native: boolean;
+  roundTrips: number;
+}
+
+function flagValue(argv: readonly string[], name: string): string | undefined {
+  const index = argv.indexOf(name);
+  if (index >= 0) return argv[index + 1];
+  const inline = argv.find((arg) => arg.startsWith(`${name}=`));
+  return inline?.slice(name.length + 1);
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+function positiveNumber(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${what} must be a positive number, got "${text}"`);
+  return value;
+}
+
+export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const known = new Set(['--duration', '--rounds', '--quick', '--json', '--no-native', '--round-trips', '--help']);
+  for (const arg of argv) {
+    if (arg.startsWith('--') && !known.has(arg.split('=')[0] as string)) throw new Error(`unknown option ${arg}`);
+  }
+  const quick = argv.includes('--quick') || truthy(env.BENCH_QUICK);
+  const duration = positiveNumber(flagValue(argv, '--duration') ?? env.BENCH_DURATION, '--duration');
+  const rounds = positiveNumber(flagValue(argv, '--rounds') ?? env.BENCH_ROUNDS, '--rounds');
+  const roundTrips = positiveNumber(flagValue(argv, '--round-trips') ?? env.BENCH_ROUND_TRIPS, '--round-trips');
+  return {
+    quick,
+    durationSeconds: Math.max(1, Math.round(duration ?? (quick ? 3 : 10))),
+    rounds: Math.max(1, Math.round(rounds ?? 1)),
+    json: argv.includes('--json') || truthy(env.BENCH_JSON),
+    native: !(argv.includes('--no-native') || truthy(env.BENCH_NO_NATIVE)),
+    roundTrips: Math.round(roundTrips ?? (quick ? 500 : 2000)),
+  };
+}
+
+export const USAGE = `usage: npm run bench -- [--duration S] [--rounds N] [--quick] [--json] [--no-native] [--round-trips N]`;

@@ -1,0 +1,130 @@
+import type { Side, StartupTimes } from './bench-phases.js';
+import type { PgbenchRun, PgbenchWorkload } from './pgbench-runner.js';
+import { formatNumber, formatPercent, formatRatio, formatTable, verdict, type ReportRow } from './report-table.js';
+import { medianOf, type LatencySummary } from './stats.js';
+import type { WireOverheadCase } from './wire-overhead.js';
+
+/** Turns per-round measurements into medians, ratios and target verdicts. */
+export interface RoundResult {
+  round: number;
+  startup: StartupTimes | null;
+  select1: Record<Side, LatencySummary | null> | null;
+  pgbench: Record<string, Record<Side, PgbenchRun | null>> | null;
+  wire: WireOverheadCase[] | null;
+}
+
+export interface OneOffs {
+  firstEverStartMs: number | null;
+  pgbenchInitMs: Record<Side, number | null>;
+}
+
+const TARGETS = {
+  selectOnlyC8: 0.5,
+  tpcbC4: 0.8,
+  select1Latency: 3,
+  wireOverhead: 0.2,
+};
+
+function both(values: (side: Side) => (number | null | undefined)[]): Record<Side, number | null> {
+  return { ppg: medianOf(values('ppg')), native: medianOf(values('native')) };
+}
+
+function ratio(values: Record<Side, number | null>): number | null {
+  return values.ppg !== null && values.native ? values.ppg / values.native : null;
+}
+
+export interface BenchSummary {
+  rows: ReportRow[];
+  wireRows: string[][];
+  /** Median figures by metric, for --json. */
+  figures: Record<string, unknown>;
+}
+
+export function summarize(rounds: readonly RoundResult[], oneOffs: OneOffs, workloads: readonly PgbenchWorkload[], nativeLabel: string | null): BenchSummary {
+  const rows: ReportRow[] = [];
+  const figures: Record<string, unknown> = {};
+  const hasNative = nativeLabel !== null;
+  const row = (metric: string, values: Record<Side, number | null>, digits: number, target = '', ok: boolean | null = null): void => {
+    rows.push({
+      metric, ppg: formatNumber(values.ppg, digits), native: hasNative ? formatNumber(values.native, digits) : '—',
+      ratio: hasNative ? formatRatio(values.ppg, values.native) : '—', target, verdict: target ? verdict(ok) : '',
+    });
+    figures[metric] = { ...values, ratio: ratio(values) };
+  };
+
+  for (const workload of workloads) {
+    const tps = both((side) => rounds.map((r) => r.pgbench?.[workload.key]?.[side]?.tps));
+    const failed = both((side) => rounds.map((r) => {
+      const run = r.pgbench?.[workload.key]?.[side];
+      return run ? (run.failed ?? 0) + run.abortedClients : null;
+    }));
+    const r = ratio(tps);
+    if (workload.key === 'select-only-c8') {
+      row(`${workload.label} (tps)`, tps, 0, `≥ ${TARGETS.selectOnlyC8}× native`, r === null ? null : r >= TARGETS.selectOnlyC8);
+    } else if (workload.key === 'tpcb-like-c4') {
+      row(`${workload.label} (tps)`, tps, 0, `≥ ${TARGETS.tpcbC4}× native`, r === null ? null : r >= TARGETS.tpcbC4);
+      row('  failed tx + aborted clients', failed, 0, '0 on ppg-dev', failed.ppg === null ? null : failed.ppg === 0);
+    } else {
+      row(`${workload.label} (tps)`, tps, 0);
+    }
+  }
+
+  const latency = (pick: (s: LatencySummary) => number) => both((side) => rounds.map((r) => {
+    const summary = r.select1?.[side];
+    return summary ? pick(summary) : null;
+  }));
+  const meanLatency = latency((s) => s.meanMs);
+  const latencyRatio = ratio(meanLatency);
+  row('select 1 round trip, mean (ms)', meanLatency, 3, `≤ ${TARGETS.select1Latency}× native`, latencyRatio === null ? null : latencyRatio <= TARGETS.select1Latency);
+  row('select 1 round trip, median (ms)', latency((s) => s.medianMs), 3);
+  row('select 1 round trip, p95 (ms)', latency((s) => s.p95Ms), 3);
+
+  const startup = (pick: (s: StartupTimes, side: Side) => number | null) => both((side) => rounds.map((r) => (r.startup ? pick(r.startup, side) : null)));
+  row('cold start, new data dir (ms)¹', startup((s, side) => (side === 'ppg' ? s.ppgColdMs : s.nativeColdMs)), 0);
+  row('warm start, same data dir (ms)', startup((s, side) => (side === 'ppg' ? s.ppgWarmMs : s.nativeWarmMs)), 0);
+  row('pgbench -i -s 1 (ms)', oneOffs.pgbenchInitMs, 0);
+  row('first start ever, builds template (ms)²', { ppg: oneOffs.firstEverStartMs, native: null }, 0);
+
+  const wireRows: string[][] = [];
+  for (const query of ['select 1', 'point select'] as const) {
+    const cases = rounds.flatMap((r) => r.wire?.filter((c) => c.query === query) ?? []);
+    if (!cases.length) continue;
+    const m = (pick: (c: WireOverheadCase) => number | null) => medianOf(cases.map(pick));
+    const latencyOverhead = m((c) => c.latencyOverhead);
+    const cpuOverhead = m((c) => c.serverCpuOverhead);
+    const wireCpuUs = m((c) => (c.wire.serverCpuSeconds !== null ? (c.wire.serverCpuSeconds * 1e6) / c.wire.count : null));
+    const target = `< ${TARGETS.wireOverhead * 100}%`;
+    wireRows.push([
+      query,
+      formatNumber(m((c) => c.inProcess.medianUs), 0),
+      formatNumber(m((c) => c.inProcessSync.medianUs), 0),
+      formatNumber(m((c) => c.wire.medianMs * 1000), 0),
+      formatPercent(latencyOverhead),
+      formatNumber(m((c) => c.inProcess.cpuUsPerCall), 0),
+      formatNumber(wireCpuUs, 0),
+      formatPercent(cpuOverhead),
+      target,
+      `${verdict(latencyOverhead === null ? null : latencyOverhead < TARGETS.wireOverhead)} / ${verdict(cpuOverhead === null ? null : cpuOverhead < TARGETS.wireOverhead)}`,
+    ]);
+    figures[`wire overhead ${query}`] = {
+      inProcessMedianUs: m((c) => c.inProcess.medianUs), inProcessSyncMedianUs: m((c) => c.inProcessSync.medianUs),
+      wireMedianUs: m((c) => c.wire.medianMs * 1000), latencyOverhead, inProcessCpuUs: m((c) => c.inProcess.cpuUsPerCall),
+      serverCpuUsPerQuery: wireCpuUs, serverCpuOverhead: cpuOverhead,
+    };
+  }
+  return { rows, wireRows, figures };
+}
+
+export function renderSummary(summary: BenchSummary, nativeLabel: string | null): string {
+  const main = formatTable(
+    ['metric', 'ppg-dev', nativeLabel ?? 'native (not run)', 'ppg÷native', 'target', 'result'],
+    summary.rows.map((r) => [r.metric, r.ppg, r.native, r.ratio, r.target, r.verdict]),
+  );
+  const wire = summary.wireRows.length
+    ? formatTable(
+      ['wire overhead', 'in-proc µs', 'in-proc sync µs', 'wire µs', 'latency +', 'in-proc CPU µs', 'server CPU µs/q', 'CPU +', 'target', 'latency / CPU'],
+      summary.wireRows,
+    )
+    : 'wire overhead: not measured';
+  return `${main}\n\n${wire}`;
+}
