@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseBenchOptions } from '../../bench/bench-options.js';
+import { parsePgbenchOutput } from '../../bench/pgbench-output.js';
+import { formatTable } from '../../bench/report-table.js';
+import { percentile, summarizeLatencies } from '../../bench/stats.js';
+
+// Outputs captured from real pgbench 15.18 runs against native PostgreSQL 15 on the dev machine.
+const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+describe('pgbench output parser', () => {
+  it('reads tps, processed, failed and latency from a select-only run', () => {
+    expect(parsePgbenchOutput(fixture('pgbench-select-only.txt'))).toEqual({
+      tps: 34164.401867, processed: 34004, failed: 0, latencyAvgMs: 0.059, abortedClients: 0, runAborted: false, errors: [],
+    });
+  });
+
+  it('reads a tpcb-like run', () => {
+    const result = parsePgbenchOutput(fixture('pgbench-tpcb-like.txt'));
+    expect(result.tps).toBeCloseTo(4295.95476, 5);
+    expect(result.failed).toBe(0);
+    expect(result.abortedClients).toBe(0);
+  });
+
+  it('reports aborted clients and no tps when the run was aborted', () => {
+    const result = parsePgbenchOutput(fixture('pgbench-aborted.txt'));
+    expect(result.tps).toBeNull();
+    expect(result.processed).toBe(0);
+    expect(result.abortedClients).toBe(2);
+    expect(result.runAborted).toBe(true);
+    expect(result.errors[0]).toContain('division by zero');
+  });
+});
+
+describe('bench options and helpers', () => {
+  it('defaults to 10 s, 1 round; --quick gives 3 s; flags beat env', () => {
+    expect(parseBenchOptions([], {})).toMatchObject({ durationSeconds: 10, rounds: 1, quick: false, json: false, native: true, roundTrips: 2000 });
+    expect(parseBenchOptions(['--quick'], {})).toMatchObject({ durationSeconds: 3, quick: true });
+    expect(parseBenchOptions(['--rounds', '3', '--json', '--duration=5'], { BENCH_ROUNDS: '7' })).toMatchObject({ rounds: 3, json: true, durationSeconds: 5 });
+    expect(parseBenchOptions([], { BENCH_DURATION: '4', BENCH_NO_NATIVE: '1' })).toMatchObject({ durationSeconds: 4, native: false });
+    expect(() => parseBenchOptions(['--bogus'], {})).toThrow(/unknown option/);
+  });
+
+  it('computes nearest-rank percentiles and aligns tables', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(samples, 95)).toBe(95);
+    expect(summarizeLatencies([1, 2, 3, 10])).toMatchObject({ count: 4, meanMs: 4, medianMs: 2.5, p95Ms: 10 });
+    expect(formatTable(['a', 'b'], [['x', '1'], ['yy', '22']]).split('\n')).toEqual(['a    b', '--  --', 'x    1', 'yy  22']);
+  });
+});
