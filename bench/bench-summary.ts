@@ -126,5 +126,9 @@ export function renderSummary(summary: BenchSummary, nativeLabel: string | null)
       summary.wireRows,
     )
     : 'wire overhead: not measured';
-  return `${main}\n\n${wire}`;
+  const nativeSelect1 = (summary.figures['select 1 round trip, median (ms)'] as { native: number | null } | undefined)?.native ?? null;
+  const floor = nativeSelect1 !== null && summary.wireRows.length
+    ? `\n(for scale: native PostgreSQL's whole select 1 round trip, client and TCP included, has a median of ${formatNumber(nativeSelect1 * 1000, 0)} µs)`
+    : '';
+  return `${main}\n\n${wire}${floor}`;
 }

@@ -38,16 +38,19 @@ export interface RoundTripResult extends LatencySummary {
 
 /**
  * `count` sequential round trips of `sql` (simple protocol: no parameters) on one connection, after `warmup`
- * untimed ones. `sqlFor(i)` may vary the statement (point selects); latencies are per round trip.
+ * untimed ones (and at least `warmupMs` of them), after running `setup` once. `sqlFor(i)` may vary the statement (point selects); latencies are per round trip.
  */
 export async function sequentialRoundTrips(
-  url: string, count: number, sqlFor: (i: number) => string, options: { warmup?: number; serverCpu?: () => number | null } = {},
+  url: string, count: number, sqlFor: (i: number) => string,
+  options: { warmup?: number; warmupMs?: number; setup?: string; serverCpu?: () => number | null } = {},
 ): Promise<RoundTripResult> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    for (let i = 0; i < (options.warmup ?? 200); i++) await client.query(sqlFor(i));
+    if (options.setup) await client.query(options.setup);
+    const warmUntil = performance.now() + (options.warmupMs ?? 0);
+    for (let i = 0; i < (options.warmup ?? 200) || performance.now() < warmUntil; i++) await client.query(sqlFor(i % count));
     const samples = new Array<number>(count);
     const cpuBefore = options.serverCpu?.() ?? null;
     for (let i = 0; i < count; i++) {

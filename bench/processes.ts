@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { trackChild } from './cleanup.js';
 
@@ -58,8 +58,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** User+system CPU seconds a process has used so far (Linux /proc; assumes 100 clock ticks per second). */
-export function processCpuSeconds(pid: number): number | null {
+/**
+ * CPU seconds all threads of a process have run so far, from /proc/<pid>/task/<tid>/schedstat (nanoseconds;
+ * Linux). Falls back to /proc/<pid>/stat's 10 ms clock ticks; null when neither is readable.
+ */
+export function processCpuSeconds(pid: number | 'self'): number | null {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    if (ns > 0) return ns / 1e9;
+  } catch {
+    // no schedstat: use clock ticks
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -93,7 +93,6 @@ async function run(options: BenchOptions): Promise<void> {
     rounds.push(result);
     result.startup = await measureStartup(ctx, round);
     result.select1 = await measureSelect1(ctx, urls, options.roundTrips, round);
-    if (pgbench) result.pgbench = await measurePgbench(ctx, pgbench, urls, workloads, options.durationSeconds, round);
     if (ppgMain && oneOffs.pgbenchInitMs.ppg !== null && oneOffs.firstEverStartMs !== null) {
       result.wire = await attempt(`round ${round} wire overhead`, async () => {
         const inProcess = await measureInProcess(path.join(firstRoot, 'postgres'), options.roundTrips);
@@ -102,6 +101,7 @@ async function run(options: BenchOptions): Promise<void> {
     } else {
       fail(`round ${round} wire overhead`, 'skipped: needs the ppg-dev server with pgbench tables and the first data dir');
     }
+    if (pgbench) result.pgbench = await measurePgbench(ctx, pgbench, urls, workloads, options.durationSeconds, round);
   }
 
   await ppgMain?.stop();

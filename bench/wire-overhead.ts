@@ -51,11 +51,14 @@ function pick(cases: Record<string, InProcessCase>, name: string): InProcessCase
 export async function measureWireOverhead(
   url: string, count: number, inProcess: Record<string, InProcessCase>, serverCpu: () => number | null,
 ): Promise<WireOverheadCase[]> {
-  const ids = accountIds(count + 200);
+  const ids = accountIds(count);
   const results: WireOverheadCase[] = [];
   for (const query of ['select 1', 'point select'] as const) {
     const sqlFor = query === 'select 1' ? () => 'select 1' : (i: number) => POINT_SELECT(ids[i] as number);
-    const wire = await sequentialRoundTrips(url, count, sqlFor, { serverCpu });
+    // Same warm-up as the in-process side; VACUUM drops dead versions earlier tpcb-like runs left in the table.
+    const wire = await sequentialRoundTrips(url, count, sqlFor, {
+      serverCpu, warmupMs: 1000, setup: query === 'point select' ? 'vacuum analyze pgbench_accounts' : undefined,
+    });
     const base = pick(inProcess, `${query} execProtocolRaw`);
     const serverCpuPerQueryUs = wire.serverCpuSeconds !== null ? (wire.serverCpuSeconds * 1e6) / count : null;
     results.push({
