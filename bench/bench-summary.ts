@@ -49,7 +49,7 @@ export function summarize(rounds: readonly RoundResult[], oneOffs: OneOffs, work
       metric, ppg: formatNumber(values.ppg, digits), native: hasNative ? formatNumber(values.native, digits) : '—',
       ratio: hasNative ? formatRatio(values.ppg, values.native) : '—', target, verdict: target ? verdict(ok) : '',
     });
-    figures[metric] = { ...values, ratio: ratio(values) };
+    figures[metric.trim().replace(/[¹²]/g, '')] = { ...values, ratio: ratio(values), ...(target ? { target, result: verdict(ok) } : {}) };
   };
 
   for (const workload of workloads) {
@@ -109,7 +109,8 @@ export function summarize(rounds: readonly RoundResult[], oneOffs: OneOffs, work
     figures[`wire overhead ${query}`] = {
       inProcessMedianUs: m((c) => c.inProcess.medianUs), inProcessSyncMedianUs: m((c) => c.inProcessSync.medianUs),
       wireMedianUs: m((c) => c.wire.medianMs * 1000), latencyOverhead, inProcessCpuUs: m((c) => c.inProcess.cpuUsPerCall),
-      serverCpuUsPerQuery: wireCpuUs, serverCpuOverhead: cpuOverhead,
+      serverCpuUsPerQuery: wireCpuUs, serverCpuOverhead: cpuOverhead, target,
+      result: { latency: verdict(latencyOverhead === null ? null : latencyOverhead < TARGETS.wireOverhead), serverCpu: verdict(cpuOverhead === null ? null : cpuOverhead < TARGETS.wireOverhead) },
     };
   }
   return { rows, wireRows, figures };

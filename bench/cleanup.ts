@@ -14,7 +14,19 @@ interface TrackedChild {
 const children = new Set<TrackedChild>();
 const tempDirs = new Set<string>();
 
+let stopping = false;
+
+/** True once a signal asked the bench to stop: no new work should start. */
+export function isStopping(): boolean {
+  return stopping;
+}
+
 export function trackChild(child: ChildProcess, stopSignal: NodeJS.Signals = 'SIGTERM'): void {
+  if (stopping) {
+    // Spawned by work that was already under way when the signal came: it must not outlive the bench.
+    child.kill('SIGKILL');
+    return;
+  }
   const entry = { child, stopSignal };
   children.add(entry);
   child.once('exit', () => children.delete(entry));
@@ -60,6 +72,7 @@ export function cleanupOnSignals(onSignal: (signal: string) => void): void {
     process.on(signal, () => {
       if (handling) return;
       handling = true;
+      stopping = true;
       onSignal(signal);
       cleanupAll(3_000).finally(() => process.exit(130));
     });

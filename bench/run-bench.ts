@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.js';
 import { measurePgbench, measureSelect1, measureStartup, type PhaseContext, type SideUrls } from './bench-phases.js';
 import { renderSummary, summarize, type OneOffs, type RoundResult } from './bench-summary.js';
-import { cleanupAll, cleanupOnSignals, trackTempDir } from './cleanup.js';
+import { cleanupAll, cleanupOnSignals, isStopping, trackTempDir } from './cleanup.js';
 import { findNativePostgres, handOver, initNativeCluster, startNativeServer, type NativeInstall, type NativeServer } from './native-postgres.js';
 import { findPgbench, initPgbench, pgbenchWorkloads } from './pgbench-runner.js';
 import { startPpgServer, type PpgServerProcess } from './ppg-server-process.js';
@@ -23,11 +23,13 @@ function progress(line: string): void {
 }
 
 function fail(label: string, message: string): void {
+  if (isStopping()) return;
   failures.push(`${label}: ${message}`);
   progress(`FAILED ${label}: ${message}`);
 }
 
 async function attempt<T>(label: string, fn: () => Promise<T>): Promise<T | null> {
+  if (isStopping()) return null;
   progress(`${label}…`);
   try {
     return await fn();
@@ -129,7 +131,7 @@ async function run(options: BenchOptions): Promise<void> {
     'wire overhead: same statements one at a time — PGlite execProtocolRaw in a child process vs pg over TCP to ppg-dev;',
     '  "latency +" compares median times, "CPU +" the server process\' CPU per query with the in-process CPU per call.',
     '',
-    failures.length ? `FAILED parts (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}` : 'all parts ran.',
+    isStopping() ? 'INTERRUPTED by a signal: partial results.' : failures.length ? `FAILED parts (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}` : 'all parts ran.',
     '',
   ];
   process.stdout.write(lines.join('\n'));
