@@ -3,6 +3,7 @@
  * layer's overhead over in-process PGlite. Options: see bench-options.ts. Always exits 0 (Ctrl-C: 130); failed
  * parts are listed at the end. Every server runs in its own child process; everything is cleaned up.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -112,7 +113,8 @@ async function run(options: BenchOptions): Promise<void> {
   const summary = summarize(rounds, oneOffs, workloads, nativeLabel);
   const environment = {
     node: process.version, cpus: os.cpus().length, native: native ? { version: native.version, binDir: native.binDir } : null,
-    pgbench, loadavgBefore: loadBefore, loadavgAfter: loadAfter,
+    pgbench, pgbenchVersion: pgbench ? spawnSync(pgbench, ['--version'], { encoding: 'utf8' }).stdout.trim() : null,
+    loadavgBefore: loadBefore, loadavgAfter: loadAfter,
   };
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ options, environment, figures: summary.figures, oneOffs, rounds, failures }, null, 2)}\n`);
@@ -122,7 +124,7 @@ async function run(options: BenchOptions): Promise<void> {
   const lines = [
     '',
     `ppg-dev benchmark — ${options.rounds} round(s), pgbench ${options.durationSeconds} s per run, ${options.roundTrips} sequential round trips${options.quick ? ' (--quick)' : ''}${options.rounds > 1 ? '; figures are medians over rounds' : ''}`,
-    `machine: ${environment.cpus} CPUs, load average ${load(loadBefore)} before / ${load(loadAfter)} after (1/5/15 min); Node ${process.version}`,
+    `machine: ${environment.cpus} CPUs, load average ${load(loadBefore)} before / ${load(loadAfter)} after (1/5/15 min); Node ${process.version}; ${environment.pgbenchVersion ?? 'no pgbench'}`,
     '',
     renderSummary(summary, nativeLabel),
     '',
