@@ -2,6 +2,7 @@ import type { Side, StartupTimes } from './bench-phases.js';
 import type { PgbenchRun, PgbenchWorkload } from './pgbench-runner.js';
 import { formatNumber, formatPercent, formatRatio, formatTable, verdict, type ReportRow } from './report-table.js';
 import { medianOf, type LatencySummary } from './stats.js';
+import type { RoundTripResult } from './pg-round-trips.js';
 import type { WireOverheadCase } from './wire-overhead.js';
 
 /** Turns per-round measurements into medians, ratios and target verdicts. */
@@ -11,6 +12,8 @@ export interface RoundResult {
   select1: Record<Side, LatencySummary | null> | null;
   pgbench: Record<string, Record<Side, PgbenchRun | null>> | null;
   wire: WireOverheadCase[] | null;
+  /** The raw-frame client's `select 1` against native PostgreSQL: what TCP plus a native backend cost. */
+  nativeRawSelect1: RoundTripResult | null;
 }
 
 export interface OneOffs {
@@ -100,6 +103,7 @@ export function summarize(rounds: readonly RoundResult[], oneOffs: OneOffs, work
       formatNumber(m((c) => c.inProcessSync.medianUs), 0),
       formatNumber(m((c) => c.wire.medianMs * 1000), 0),
       formatPercent(latencyOverhead),
+      formatNumber(m((c) => c.wirePg.medianMs * 1000), 0),
       formatNumber(m((c) => c.inProcess.cpuUsPerCall), 0),
       formatNumber(wireCpuUs, 0),
       formatPercent(cpuOverhead),
@@ -108,11 +112,13 @@ export function summarize(rounds: readonly RoundResult[], oneOffs: OneOffs, work
     ]);
     figures[`wire overhead ${query}`] = {
       inProcessMedianUs: m((c) => c.inProcess.medianUs), inProcessSyncMedianUs: m((c) => c.inProcessSync.medianUs),
-      wireMedianUs: m((c) => c.wire.medianMs * 1000), latencyOverhead, inProcessCpuUs: m((c) => c.inProcess.cpuUsPerCall),
+      wireMedianUs: m((c) => c.wire.medianMs * 1000), latencyOverhead, wirePgMedianUs: m((c) => c.wirePg.medianMs * 1000), inProcessCpuUs: m((c) => c.inProcess.cpuUsPerCall),
       serverCpuUsPerQuery: wireCpuUs, serverCpuOverhead: cpuOverhead, target,
       result: { latency: verdict(latencyOverhead === null ? null : latencyOverhead < TARGETS.wireOverhead), serverCpu: verdict(cpuOverhead === null ? null : cpuOverhead < TARGETS.wireOverhead) },
     };
   }
+  const nativeRaw = medianOf(rounds.map((r) => (r.nativeRawSelect1 ? r.nativeRawSelect1.medianMs * 1000 : null)));
+  if (nativeRaw !== null) figures['native raw select 1 median (µs)'] = nativeRaw;
   return { rows, wireRows, figures };
 }
 
@@ -123,13 +129,13 @@ export function renderSummary(summary: BenchSummary, nativeLabel: string | null)
   );
   const wire = summary.wireRows.length
     ? formatTable(
-      ['wire overhead', 'in-proc µs', 'in-proc sync µs', 'wire µs', 'latency +', 'in-proc CPU µs', 'server CPU µs/q', 'CPU +', 'target', 'latency / CPU'],
+      ['wire overhead', 'in-proc µs', 'in-proc sync µs', 'wire µs', 'latency +', 'via pg µs', 'in-proc CPU µs', 'server CPU µs/q', 'CPU +', 'target', 'latency / CPU'],
       summary.wireRows,
     )
     : 'wire overhead: not measured';
-  const nativeSelect1 = (summary.figures['select 1 round trip, median (ms)'] as { native: number | null } | undefined)?.native ?? null;
-  const floor = nativeSelect1 !== null && summary.wireRows.length
-    ? `\n(for scale: native PostgreSQL's whole select 1 round trip, client and TCP included, has a median of ${formatNumber(nativeSelect1 * 1000, 0)} µs)`
+  const nativeRaw = summary.figures['native raw select 1 median (µs)'] as number | undefined;
+  const floor = nativeRaw !== undefined && summary.wireRows.length
+    ? `\n(for scale: the same raw client's whole select 1 round trip to native PostgreSQL, TCP and backend included: median ${formatNumber(nativeRaw, 0)} µs)`
     : '';
   return `${main}\n\n${wire}${floor}`;
 }

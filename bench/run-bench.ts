@@ -15,6 +15,7 @@ import { cleanupAll, cleanupOnSignals, isStopping, trackTempDir } from './cleanu
 import { findNativePostgres, handOver, initNativeCluster, startNativeServer, type NativeInstall, type NativeServer } from './native-postgres.js';
 import { findPgbench, initPgbench, pgbenchWorkloads } from './pgbench-runner.js';
 import { startPpgServer, type PpgServerProcess } from './ppg-server-process.js';
+import { rawRoundTrips } from './raw-wire-client.js';
 import { measureInProcess, measureWireOverhead } from './wire-overhead.js';
 
 const failures: string[] = [];
@@ -92,7 +93,7 @@ async function run(options: BenchOptions): Promise<void> {
   const workloads = pgbenchWorkloads(options.durationSeconds);
   const rounds: RoundResult[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    const result: RoundResult = { round, startup: null, select1: null, pgbench: null, wire: null };
+    const result: RoundResult = { round, startup: null, select1: null, pgbench: null, wire: null, nativeRawSelect1: null };
     rounds.push(result);
     result.startup = await measureStartup(ctx, round);
     result.select1 = await measureSelect1(ctx, urls, options.roundTrips, round);
@@ -101,6 +102,10 @@ async function run(options: BenchOptions): Promise<void> {
         const inProcess = await measureInProcess(path.join(firstRoot, 'postgres'), options.roundTrips);
         return measureWireOverhead(ppgMain.url, options.roundTrips, inProcess, ppgMain.cpuSeconds);
       });
+      const nativeUrl = urls.native;
+      if (nativeUrl) {
+        result.nativeRawSelect1 = await attempt(`round ${round} native raw select 1`, () => rawRoundTrips(nativeUrl, options.roundTrips, () => 'select 1', { warmupMs: 300 }));
+      }
     } else {
       fail(`round ${round} wire overhead`, 'skipped: needs the ppg-dev server with pgbench tables and the first data dir');
     }
@@ -130,8 +135,9 @@ async function run(options: BenchOptions): Promise<void> {
     '',
     '¹ native cold start includes initdb of the new cluster; ppg-dev copies its cached template.',
     '² ppg-dev only: the first server on a machine runs initdb in WASM once and caches a template.',
-    'wire overhead: same statements one at a time — PGlite execProtocolRaw in a child process vs pg over TCP to ppg-dev;',
-    '  "latency +" compares median times, "CPU +" the server process\' CPU per query with the in-process CPU per call.',
+    'wire overhead: the same statements one at a time — PGlite execProtocolRaw in a child process vs TCP to ppg-dev with a',
+    '  raw-frame client ("wire µs"; "via pg µs" = the same through the pg client). "latency +" compares median times,',
+    '  "CPU +" the server process\' CPU per query with the in-process CPU per call (median over rounds each).',
     '',
     isStopping() ? 'INTERRUPTED by a signal: partial results.' : failures.length ? `FAILED parts (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}` : 'all parts ran.',
     '',

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { sequentialRoundTrips, type RoundTripResult } from './pg-round-trips.js';
 import { accountIds, POINT_SELECT } from './point-select.js';
 import { runCommand } from './processes.js';
+import { rawRoundTrips } from './raw-wire-client.js';
 
 /**
  * "The wire layer adds < 20% over calling PGlite in-process for the same queries": the same statements, one at a
@@ -20,8 +21,11 @@ export interface WireOverheadCase {
   query: 'select 1' | 'point select';
   inProcess: InProcessCase;
   inProcessSync: InProcessCase;
+  /** Minimal raw-frame client (bench/raw-wire-client.ts): server + TCP. Server CPU is measured during this loop. */
   wire: RoundTripResult;
-  /** Median wire round trip ÷ median in-process execProtocolRaw call, minus 1. */
+  /** The same through the `pg` client (adds its parsing and promise machinery). */
+  wirePg: RoundTripResult;
+  /** Median raw wire round trip ÷ median in-process execProtocolRaw call, minus 1. */
   latencyOverhead: number;
   /** Server-process CPU per wire query ÷ in-process CPU per execProtocolRaw call, minus 1 (null if unmeasurable). */
   serverCpuOverhead: number | null;
@@ -47,7 +51,10 @@ function pick(cases: Record<string, InProcessCase>, name: string): InProcessCase
   return found;
 }
 
-/** The wire half: same statements over one `pg` connection; `serverCpu` reads the ppg-dev server process' CPU. */
+/**
+ * The wire half: the same statements one at a time over TCP, first with a raw-frame client (latency and server
+ * CPU), then with `pg` (for reference); `serverCpu` reads the ppg-dev server process' CPU.
+ */
 export async function measureWireOverhead(
   url: string, count: number, inProcess: Record<string, InProcessCase>, serverCpu: () => number | null,
 ): Promise<WireOverheadCase[]> {
@@ -56,9 +63,9 @@ export async function measureWireOverhead(
   for (const query of ['select 1', 'point select'] as const) {
     const sqlFor = query === 'select 1' ? () => 'select 1' : (i: number) => POINT_SELECT(ids[i] as number);
     // Same warm-up as the in-process side; VACUUM drops dead versions earlier tpcb-like runs left in the table.
-    const wire = await sequentialRoundTrips(url, count, sqlFor, {
-      serverCpu, warmupMs: 1000, setup: query === 'point select' ? 'vacuum analyze pgbench_accounts' : undefined,
-    });
+    const setup = query === 'point select' ? 'vacuum analyze pgbench_accounts' : undefined;
+    const wire = await rawRoundTrips(url, count, sqlFor, { serverCpu, warmupMs: 1000, setup });
+    const wirePg = await sequentialRoundTrips(url, count, sqlFor, { warmupMs: 300 });
     const base = pick(inProcess, `${query} execProtocolRaw`);
     const serverCpuPerQueryUs = wire.serverCpuSeconds !== null ? (wire.serverCpuSeconds * 1e6) / count : null;
     results.push({
@@ -66,6 +73,7 @@ export async function measureWireOverhead(
       inProcess: base,
       inProcessSync: pick(inProcess, `${query} execProtocolRawSync`),
       wire,
+      wirePg,
       latencyOverhead: (wire.medianMs * 1000) / base.medianUs - 1,
       serverCpuOverhead: serverCpuPerQueryUs !== null ? serverCpuPerQueryUs / base.cpuUsPerCall - 1 : null,
     });
