@@ -7,7 +7,7 @@ import { startPpgServer } from './ppg-server-process.js';
 import { removeTempDir } from './cleanup.js';
 import type { LatencySummary } from './stats.js';
 
-/** One round's measurements, each ppg-dev figure immediately followed by native's (interleaved). */
+/** Start-up times of one round, in milliseconds from spawn until `select 1` is answered. */
 export interface StartupTimes {
   ppgColdMs: number | null;
   ppgWarmMs: number | null;
@@ -16,6 +16,7 @@ export interface StartupTimes {
   nativeWarmMs: number | null;
 }
 
+/** Every figure is taken on ppg-dev, then immediately on native (interleaved). */
 export type Side = 'ppg' | 'native';
 
 /** Runs `fn`; on failure records "<label>: <message>" and returns null, so one broken part never stops the bench. */
