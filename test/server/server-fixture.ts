@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -89,7 +89,20 @@ export class ClientBag {
 
   async endAll(): Promise<void> {
     const ends: Promise<unknown>[] = [];
-    for (const client of this.clients) ends.push(client.end().catch(() => undefined));
+    for (const client of this.clients) {
+      // A client whose server hangs would wait forever for end(): destroy its socket after 5 s.
+      const stream = (client as unknown as { connection: { stream: net.Socket } }).connection.stream;
+      let timer: NodeJS.Timeout | undefined;
+      ends.push(Promise.race([
+        client.end().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            stream.destroy();
+            resolve();
+          }, 5_000);
+        }),
+      ]).finally(() => clearTimeout(timer)));
+    }
     for (const pool of this.pools) ends.push(pool.end().catch(() => undefined));
     this.clients.clear();
     this.pools.clear();
@@ -324,4 +337,47 @@ export class RawExchange {
 
 export function dataRows(messages: PgMessage[]): (string | null)[][] {
   return messages.filter((m) => m.name === 'dataRow').map((m) => m.fields ?? []);
+}
+
+export interface ChildServer {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  stderr(): string;
+  /** SIGTERM, then SIGKILL if it does not exit (a blocked event loop ignores SIGTERM); removes the temp dir. */
+  cleanup(): Promise<void>;
+}
+
+/** Starts a server in a child node process (built dist/ required), so a hung engine cannot hang the test. */
+export async function startChildServer(): Promise<ChildServer> {
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-server-child-'));
+  const script = new URL('./server-child.mjs', import.meta.url).pathname;
+  const child = spawn(process.execPath, [script, path.join(tempDir, 'data'), TEMPLATE_CACHE_DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const cleanup = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(tempDir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([
+      waitFor(() => out.includes('\n'), 60_000, 'the child server to start'),
+      exited.then(() => {
+        throw new Error(`child server exited: ${err}`);
+      }),
+    ]);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  const info = JSON.parse(out.split('\n')[0]!) as { port: number; url: string };
+  return { ...info, child, stderr: () => err, cleanup };
 }

@@ -1,0 +1,188 @@
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClientBag, delay, findBinary, int32, rawConnect, rejectionOf, startChildServer, startTestServer, waitFor, type ChildServer, type TestServer } from './server-fixture.js';
+
+let srv: TestServer;
+let bag: ClientBag;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  bag = new ClientBag(srv.url);
+});
+afterEach(async () => bag.endAll());
+afterAll(async () => srv?.cleanup());
+
+type KeyedClient = pg.Client & { processID: number | null; secretKey: number | null };
+
+/** Sends a CancelRequest for `client` on a fresh connection, as libpq and pg do. */
+async function sendCancel(port: number, client: pg.Client): Promise<void> {
+  const { processID, secretKey } = client as KeyedClient;
+  expect(processID, 'BackendKeyData pid').not.toBeNull();
+  expect(secretKey, 'BackendKeyData secret').not.toBeNull();
+  const raw = await rawConnect(port);
+  try {
+    raw.socket.write(Buffer.concat([int32(16), int32(80877102), int32(processID!), int32(secretKey!)]));
+    // The server closes a cancel connection without answering.
+    await Promise.race([raw.closed, delay(5_000)]);
+  } finally {
+    raw.destroy();
+  }
+}
+
+/** pg's own cancel: a second connection sending CancelRequest with this client's BackendKeyData. */
+function pgCancel(client: pg.Client, query: unknown, url: string): void {
+  const canceller = new pg.Client({ connectionString: url });
+  (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(client, query);
+}
+
+describe('cancel and timeouts while waiting for the engine', () => {
+  it('a CancelRequest removes a query waiting behind another client\'s transaction with 57014', async () => {
+    const holder = await bag.connect();
+    const waiter = await bag.connect();
+    await holder.query('create table cancel_t (v int)');
+    await holder.query('begin');
+    await holder.query('insert into cancel_t values (1)');
+    const waiting = waiter.query('insert into cancel_t values (2)');
+    waiting.catch(() => undefined);
+    await delay(200);
+    await sendCancel(srv.port, waiter);
+    const error = await rejectionOf(waiting);
+    expect(error.code).toBe('57014');
+    // The holder's transaction is untouched, and the canceled insert never runs later.
+    await holder.query('commit');
+    expect((await waiter.query('select v from cancel_t order by v')).rows).toEqual([{ v: 1 }]);
+  });
+
+  it('pg\'s client.cancel() also cancels a queued query, and a cancel with a wrong secret does nothing', async () => {
+    const holder = await bag.connect();
+    const waiter = await bag.connect();
+    await holder.query('begin');
+    const query = waiter.query('select 42 as v');
+    const pending = query as unknown as Promise<pg.QueryResult>;
+    // Wrong secret first: must be ignored.
+    const { processID, secretKey } = waiter as KeyedClient;
+    const bad = await rawConnect(srv.port);
+    bad.socket.write(Buffer.concat([int32(16), int32(80877102), int32(processID!), int32((secretKey! ^ 0x5a5a5a5a) | 0)]));
+    await Promise.race([bad.closed, delay(2_000)]);
+    bad.destroy();
+    let settled = false;
+    void pending.then(() => (settled = true), () => (settled = true));
+    await delay(200);
+    expect(settled).toBe(false);
+    const activeQuery = (waiter as unknown as { _getActiveQuery(): unknown })._getActiveQuery();
+    pgCancel(waiter, activeQuery, srv.url);
+    expect((await rejectionOf(pending)).code).toBe('57014');
+    await holder.query('rollback');
+    expect((await waiter.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('statement_timeout applies to time spent waiting in the queue (57014), and others are unaffected', async () => {
+    const holder = await bag.connect();
+    const waiter = await bag.connect();
+    const patient = await bag.connect();
+    await waiter.query("set statement_timeout = '400ms'");
+    await holder.query('begin');
+    const patientQuery = patient.query('select 7 as v');
+    expect((await rejectionOf(waiter.query('select 1'))).code).toBe('57014');
+    await holder.query('commit');
+    expect((await patientQuery).rows).toEqual([{ v: 7 }]);
+    expect((await waiter.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
+  });
+
+  it('a new connection completes startup/auth while another client holds an open transaction', async () => {
+    const holder = await bag.connect();
+    await holder.query('begin');
+    await holder.query('select 1');
+    const fresh = await bag.connect();
+    // Connected while the transaction is still open: the holder is still in it.
+    const status = (holder as unknown as { _txStatus: string | null })._txStatus;
+    expect(status).toBe('T');
+    expect((fresh as KeyedClient).processID).not.toBeNull();
+    const queued = fresh.query('select 3 as v');
+    await holder.query('commit');
+    expect((await queued).rows).toEqual([{ v: 3 }]);
+  });
+
+  it.skipIf(!findBinary('pg_isready'))(`pg_isready answers "accepting connections" while a transaction is open${findBinary('pg_isready') ? '' : ' (SKIPPED: pg_isready not installed)'}`, async () => {
+    const holder = await bag.connect();
+    await holder.query('begin');
+    const result = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(findBinary('pg_isready')!, ['-h', '127.0.0.1', '-p', String(srv.port), '-t', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(result.out).toContain('accepting connections');
+    expect(result.code).toBe(0);
+    await holder.query('rollback');
+  });
+
+  it('100 connections at once all connect and each runs a query', async () => {
+    const clients = await Promise.all(Array.from({ length: 100 }, () => bag.connect()));
+    const results = await Promise.all(clients.map((c, i) => c.query('select $1::int as i', [i])));
+    expect(results.map((r) => r.rows[0].i as number)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(new Set(clients.map((c) => (c as KeyedClient).processID)).size).toBe(100);
+  });
+
+});
+
+describe('lock wait timeout (server option)', () => {
+  let timed: TestServer;
+  let timedBag: ClientBag;
+  beforeAll(async () => {
+    timed = await startTestServer({ lockWaitTimeoutMs: 800 });
+    timedBag = new ClientBag(timed.url);
+  });
+  afterEach(async () => timedBag.endAll());
+  afterAll(async () => timed?.cleanup());
+
+  it('a query waiting longer than lockWaitTimeoutMs behind an open transaction fails with 55P03; the holder keeps its tx', async () => {
+    const holder = await timedBag.connect({ application_name: 'the-holder' } as Partial<pg.ClientConfig>);
+    const waiter = await timedBag.connect();
+    await holder.query('create table lw_t (v int)');
+    await holder.query('begin');
+    await holder.query('insert into lw_t values (1)');
+    const error = await rejectionOf(waiter.query('select count(*) from lw_t'));
+    expect(error.code).toBe('55P03');
+    await holder.query('commit');
+    expect((await waiter.query('select count(*)::int as n from lw_t')).rows[0].n).toBe(1);
+  });
+});
+
+// In a child process: if the engine hangs, this test fails instead of blocking the test runner.
+describe('idle_in_transaction_session_timeout (server in a child process)', () => {
+  let child: ChildServer;
+  let childBag: ClientBag;
+  beforeAll(async () => {
+    child = await startChildServer();
+    childBag = new ClientBag(child.url);
+  });
+  afterEach(async () => childBag.endAll());
+  afterAll(async () => child?.cleanup());
+
+  it('idle_in_transaction_session_timeout ends that client\'s idle transaction with FATAL 25P03 and frees the engine', async () => {
+    const idler = await childBag.connect();
+    const other = await childBag.connect();
+    await idler.query('create table idle_t (v text)');
+    await idler.query("set idle_in_transaction_session_timeout = '600ms'");
+    // Idle outside a transaction is fine.
+    await delay(900);
+    expect((await idler.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+    await idler.query('begin');
+    await idler.query("insert into idle_t values ('idle')");
+    const waiting = other.query("select count(*)::int as n from idle_t where v = 'idle'");
+    expect((await waiting).rows[0].n).toBe(0);
+    await waitFor(() => idler.errors.length > 0, 20_000, 'the idle client to get its FATAL');
+    const fatal = idler.errors[0] as Error & { code?: string; severity?: string };
+    expect(fatal.code).toBe('25P03');
+    expect((await rejectionOf(idler.query('select 1'))).message).toMatch(/terminat|not queryable|closed|ended/i);
+    // The timeout of one client does not apply to another.
+    await other.query('begin');
+    await delay(900);
+    await other.query("insert into idle_t values ('other')");
+    await other.query('commit');
+    expect((await other.query('select v from idle_t')).rows).toEqual([{ v: 'other' }]);
+  }, 40_000);
+});

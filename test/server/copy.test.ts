@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import copyStreams from 'pg-copy-streams';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClientBag, delay, rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+
+let srv: TestServer;
+let bag: ClientBag;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  bag = new ClientBag(srv.url);
+});
+afterEach(async () => bag.endAll());
+afterAll(async () => srv?.cleanup());
+
+/** 100,000 COPY text rows with escapes, NULLs and non-ASCII, in chunks of 1,000 lines. */
+function copyInput(rows: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < rows; start += 1000) {
+    let text = '';
+    for (let i = start; i < Math.min(rows, start + 1000); i++) {
+      const note = i % 97 === 0 ? '\\N' : i % 13 === 0 ? `tab\\there ünï ${i}` : `row-${i}-${'x'.repeat(i % 40)}`;
+      text += `${i}\t${note}\t${(i * 7) % 1000}.5\n`;
+    }
+    chunks.push(Buffer.from(text));
+  }
+  return chunks;
+}
+
+async function copyOut(client: import('pg').Client, sql: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  await pipeline(client.query(copyStreams.to(sql)), new Writable({
+    write(chunk: Buffer, _enc, done) {
+      parts.push(chunk);
+      done();
+    },
+  }));
+  return Buffer.concat(parts);
+}
+
+describe('COPY', () => {
+  it('100,000 rows in with COPY FROM STDIN come back byte-identical with COPY TO STDOUT', async () => {
+    const client = await bag.connect();
+    await client.query('create table copy_big (id int primary key, note text, amount numeric)');
+    const input = copyInput(100_000);
+    const stream = client.query(copyStreams.from('copy copy_big from stdin'));
+    await pipeline(Readable.from(input), stream);
+    expect(stream.rowCount).toBe(100_000);
+    const other = await bag.connect();
+    expect((await other.query('select count(*)::int as n, count(note)::int as notes from copy_big')).rows[0]).toEqual({ n: 100_000, notes: 100_000 - Math.ceil(100_000 / 97) });
+    const out = await copyOut(other, 'copy (select id, note, amount from copy_big order by id) to stdout');
+    const inBytes = Buffer.concat(input);
+    expect(out.length).toBe(inBytes.length);
+    expect(createHash('sha256').update(out).digest('hex')).toBe(createHash('sha256').update(inBytes).digest('hex'));
+  });
+
+  it('CSV with a header round-trips, and a COPY inside a rolled-back transaction leaves no rows', async () => {
+    const client = await bag.connect();
+    await client.query('create table copy_csv (a int, b text)');
+    const csv = 'a,b\n1,"hello, world"\n2,"quote "" inside"\n3,\n';
+    await pipeline(Readable.from([Buffer.from(csv)]), client.query(copyStreams.from('copy copy_csv from stdin with (format csv, header true)')));
+    const out = await copyOut(client, 'copy (select * from copy_csv order by a) to stdout with (format csv, header true)');
+    expect(out.toString()).toBe(csv);
+    await client.query('begin');
+    await pipeline(Readable.from([Buffer.from('9,nine\n')]), client.query(copyStreams.from('copy copy_csv from stdin with (format csv)')));
+    expect((await client.query('select count(*)::int as n from copy_csv')).rows[0].n).toBe(4);
+    await client.query('rollback');
+    expect((await client.query('select count(*)::int as n from copy_csv')).rows[0].n).toBe(3);
+  });
+
+  it('bad COPY data fails with its SQLSTATE, inserts nothing, and the connection stays usable', async () => {
+    const client = await bag.connect();
+    await client.query('create table copy_bad (a int)');
+    const error = await rejectionOf(pipeline(Readable.from([Buffer.from('1\n2\nnot-a-number\n4\n')]), client.query(copyStreams.from('copy copy_bad from stdin'))));
+    expect((error as { code?: string }).code).toBe('22P02');
+    expect((await client.query('select count(*)::int as n from copy_bad')).rows[0].n).toBe(0);
+    // COPY into a missing table fails up front.
+    const missing = await rejectionOf(pipeline(Readable.from([Buffer.from('1\n')]), client.query(copyStreams.from('copy no_such_table from stdin'))));
+    expect((missing as { code?: string }).code).toBe('42P01');
+    expect((await client.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+    // Inside a transaction a failed COPY aborts the transaction, as in Postgres.
+    await client.query('begin');
+    await rejectionOf(pipeline(Readable.from([Buffer.from('x\n')]), client.query(copyStreams.from('copy copy_bad from stdin'))));
+    expect((await rejectionOf(client.query('select 1'))).code).toBe('25P02');
+    await client.query('rollback');
+  });
+
+  it('a client that dies in the middle of COPY FROM STDIN leaves the server healthy and inserts nothing', async () => {
+    const setup = await bag.connect();
+    await setup.query('create table copy_dies (a int, pad text)');
+    const dying = await bag.connect();
+    const stream = dying.query(copyStreams.from('copy copy_dies from stdin'));
+    stream.on('error', () => undefined);
+    const chunk = Buffer.from(Array.from({ length: 2000 }, (_, i) => `${i}\t${'p'.repeat(50)}\n`).join(''));
+    for (let i = 0; i < 20; i++) stream.write(chunk);
+    await delay(200);
+    // A half-written CopyData frame, then the socket vanishes.
+    const socket = (dying as unknown as { connection: { stream: import('node:net').Socket } }).connection.stream;
+    socket.write(Buffer.from([0x64, 0, 0, 0x10, 0, 0x31]));
+    socket.destroy();
+    // Another client can use the engine, the rows never appear, and COPY still works.
+    const other = await bag.connect();
+    expect((await other.query('select count(*)::int as n from copy_dies')).rows[0].n).toBe(0);
+    await pipeline(Readable.from([Buffer.from('1\tok\n')]), other.query(copyStreams.from('copy copy_dies from stdin')));
+    expect((await other.query('select a, pad from copy_dies')).rows).toEqual([{ a: 1, pad: 'ok' }]);
+  });
+
+  it('another client waits (not fails, not interleaves) while a COPY FROM STDIN is in progress', async () => {
+    const a = await bag.connect();
+    const b = await bag.connect();
+    await a.query('create table copy_wait (a int)');
+    const stream = a.query(copyStreams.from('copy copy_wait from stdin'));
+    stream.write(Buffer.from('1\n2\n'));
+    const bCount = b.query('select count(*)::int as n from copy_wait');
+    await delay(200);
+    stream.write(Buffer.from('3\n'));
+    await new Promise<void>((resolve, reject) => {
+      stream.on('finish', resolve);
+      stream.on('error', reject);
+      stream.end();
+    });
+    // B either ran before the COPY started (0) or after it finished (3), never in the middle.
+    expect([0, 3]).toContain((await bCount).rows[0].n);
+    expect((await b.query('select count(*)::int as n from copy_wait')).rows[0].n).toBe(3);
+  });
+
+  it('COPY TO STDOUT of a large result streams every row', async () => {
+    const client = await bag.connect();
+    const out = await copyOut(client, 'copy (select g, md5(g::text) from generate_series(1, 200000) g) to stdout');
+    const lines = out.toString().split('\n');
+    expect(lines.length).toBe(200_001);
+    expect(lines[199_999]).toBe(`200000\t${createHash('md5').update('200000').digest('hex')}`);
+  });
+});
