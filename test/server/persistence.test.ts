@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+async function tempDataRoot(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-persist-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return path.join(dir, 'data');
+}
+
+async function serverOn(dataRoot: string): Promise<TestServer> {
+  const srv = await startTestServer({ dataRoot });
+  cleanups.push(() => srv.cleanup());
+  return srv;
+}
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  cleanups.push(() => client.end());
+  return client;
+}
+
+describe('persistence in dataRoot', () => {
+  it('committed data survives close() and a new server on the same dir; close() rolls back an open transaction', async () => {
+    const dataRoot = await tempDataRoot();
+    const first = await serverOn(dataRoot);
+    const a = await connect(first.url);
+    await a.query('create table kept (v text)');
+    await a.query("insert into kept select 'row-' || g from generate_series(1, 1000) g");
+    await a.query('create database second_db');
+    const s = await connect(first.urlFor({ database: 'second_db' }));
+    await s.query("create table in_second (v int); insert into in_second values (7)");
+    const open = await connect(first.url);
+    await open.query('begin');
+    await open.query("insert into kept values ('uncommitted')");
+    await first.server.close();
+    // Clients are disconnected by close().
+    expect((await rejectionOf(a.query('select 1'))).message).toBeTruthy();
+
+    const second = await serverOn(dataRoot);
+    expect(await second.server.databases()).toEqual(expect.arrayContaining(['postgres', 'second_db']));
+    const b = await connect(second.url);
+    const rows = await b.query("select count(*)::int as n, count(*) filter (where v = 'uncommitted')::int as ghost from kept");
+    expect(rows.rows[0]).toEqual({ n: 1000, ghost: 0 });
+    const s2 = await connect(second.urlFor({ database: 'second_db' }));
+    expect((await s2.query('select v from in_second')).rows).toEqual([{ v: 7 }]);
+    // And the reopened engine is not stuck in a transaction.
+    await b.query('begin');
+    await b.query("insert into kept values ('after restart')");
+    await b.query('commit');
+    expect((await b.query('select count(*)::int as n from kept')).rows[0].n).toBe(1001);
+  });
+
+  it('close() is idempotent, frees the port, and a closed server refuses connections', async () => {
+    const dataRoot = await tempDataRoot();
+    const srv = await serverOn(dataRoot);
+    await Promise.all([srv.server.close(), srv.server.close()]);
+    await srv.server.close();
+    const client = new pg.Client({ connectionString: srv.url, connectionTimeoutMillis: 10_000 });
+    client.on('error', () => undefined);
+    expect((await rejectionOf(client.connect())).message).toMatch(/ECONNREFUSED|terminated|closed|timeout/i);
+    await client.end().catch(() => undefined);
+  });
+
+  it('a second server on the same dataRoot while the first runs is refused (no silent lost writes)', async () => {
+    const dataRoot = await tempDataRoot();
+    const first = await serverOn(dataRoot);
+    const error = await rejectionOf(startTestServer({ dataRoot }).then(async (second) => {
+      cleanups.push(() => second.cleanup());
+      return second;
+    }));
+    expect(error.message).toBeTruthy();
+    const a = await connect(first.url);
+    expect((await a.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+  });
+});
