@@ -17,7 +17,7 @@ type KeyedClient = pg.Client & { processID: number | null; secretKey: number | n
 
 /** Sends a CancelRequest for `client` on a fresh connection, as libpq and pg do. */
 async function sendCancel(port: number, client: pg.Client): Promise<void> {
-  const { processID, secretKey } = client as KeyedClient;
+  const { processID, secretKey } = client as unknown as KeyedClient;
   expect(processID, 'BackendKeyData pid').not.toBeNull();
   expect(secretKey, 'BackendKeyData secret').not.toBeNull();
   const raw = await rawConnect(port);
@@ -61,7 +61,7 @@ describe('cancel and timeouts while waiting for the engine', () => {
     const query = waiter.query('select 42 as v');
     const pending = query as unknown as Promise<pg.QueryResult>;
     // Wrong secret first: must be ignored.
-    const { processID, secretKey } = waiter as KeyedClient;
+    const { processID, secretKey } = waiter as unknown as KeyedClient;
     const bad = await rawConnect(srv.port);
     bad.socket.write(Buffer.concat([int32(16), int32(80877102), int32(processID!), int32((secretKey! ^ 0x5a5a5a5a) | 0)]));
     await Promise.race([bad.closed, delay(2_000)]);
@@ -98,7 +98,7 @@ describe('cancel and timeouts while waiting for the engine', () => {
     // Connected while the transaction is still open: the holder is still in it.
     const status = (holder as unknown as { _txStatus: string | null })._txStatus;
     expect(status).toBe('T');
-    expect((fresh as KeyedClient).processID).not.toBeNull();
+    expect((fresh as unknown as KeyedClient).processID).not.toBeNull();
     const queued = fresh.query('select 3 as v');
     await holder.query('commit');
     expect((await queued).rows).toEqual([{ v: 3 }]);
@@ -123,7 +123,7 @@ describe('cancel and timeouts while waiting for the engine', () => {
     const clients = await Promise.all(Array.from({ length: 100 }, () => bag.connect()));
     const results = await Promise.all(clients.map((c, i) => c.query('select $1::int as i', [i])));
     expect(results.map((r) => r.rows[0].i as number)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(new Set(clients.map((c) => (c as KeyedClient).processID)).size).toBe(100);
+    expect(new Set(clients.map((c) => (c as unknown as KeyedClient).processID)).size).toBe(100);
   });
 
 });
