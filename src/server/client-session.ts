@@ -103,6 +103,7 @@ export class ClientSession {
     this.socket.on('close', () => this.close());
     this.socket.on('error', () => this.close());
     this.socket.resume();
+    this.armIdleTimer();
   }
 
   private receive(chunk: Buffer): void {
@@ -380,6 +381,7 @@ export class ClientSession {
     if (this.status === 'I' && !this.midExtended) {
       if (this.settingsDirty && !this.closed) captureSessionSettings(this.engine, this);
       this.engine.queue.release(this);
+      if (!this.closed) this.armIdleTimer();
     } else if (!this.closed && this.status !== 'I') this.armIdleTimer();
   }
 
@@ -505,12 +507,15 @@ export class ClientSession {
 
   // ---- timers, cancel, teardown ----
 
+  /** The idle timeouts Postgres runs while it waits for the client (see proxy-settings.ts for why here). */
   private armIdleTimer(): void {
-    const timeout = durationSettingMs(this.settings, 'idle_in_transaction_session_timeout');
+    this.clearIdleTimer();
+    const inTransaction = this.status !== 'I';
+    const timeout = durationSettingMs(this.settings, inTransaction ? 'idle_in_transaction_session_timeout' : 'idle_session_timeout');
     if (timeout <= 0) return;
-    this.idleTimer = setTimeout(() => this.terminate({
-      severity: 'FATAL', code: '25P03', message: 'terminating connection due to idle-in-transaction timeout',
-    }), timeout);
+    this.idleTimer = setTimeout(() => this.terminate(inTransaction
+      ? { severity: 'FATAL', code: '25P03', message: 'terminating connection due to idle-in-transaction timeout' }
+      : { severity: 'FATAL', code: '57P05', message: 'terminating connection due to idle-session timeout' }), timeout);
   }
 
   private clearIdleTimer(): void {

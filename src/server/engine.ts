@@ -1,3 +1,4 @@
+import { proxySettingStartParams } from './proxy-settings.js';
 import type { PGlite } from '@electric-sql/pglite';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,7 +56,7 @@ export class Engine<S> {
     const db = await PGlite.create({
       dataDir,
       database: 'postgres',
-      startParams: [...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS],
+      startParams: [...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...proxySettingStartParams()],
     });
     // A startup packet makes PGlite report GUC changes (ParameterStatus) like a normal backend, and gives
     // us the parameter set every client receives at connect.

@@ -1,5 +1,6 @@
 import { dataRows, firstError } from './backend-output.js';
 import type { Engine } from './engine.js';
+import { engineSettingName, PROXY_SETTINGS, proxySettingsQuery } from './proxy-settings.js';
 import { quoteIdent, quoteLiteral } from './sql-statements.js';
 
 /**
@@ -49,11 +50,11 @@ export function applySessionSettings<S extends SettingsHolder>(engine: Engine<S>
   if (engine.settingsOwner === session) return;
   const statements: string[] = [];
   for (const name of engine.appliedSettings.keys()) {
-    if (!session.settings.has(name)) statements.push(`RESET ${quoteIdent(name)}`);
+    if (!session.settings.has(name)) statements.push(`RESET ${PROXY_SETTINGS.has(name) ? engineSettingName(name) : quoteIdent(name)}`);
   }
   const assignments: string[] = [];
   for (const [name, value] of session.settings) {
-    if (engine.appliedSettings.get(name) !== value) assignments.push(`set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, false)`);
+    if (engine.appliedSettings.get(name) !== value) assignments.push(`set_config(${quoteLiteral(engineSettingName(name))}, ${quoteLiteral(value)}, false)`);
   }
   if (assignments.length > 0) statements.push(`SELECT ${assignments.join(', ')}`);
   if (statements.length > 0) {
@@ -66,8 +67,10 @@ export function applySessionSettings<S extends SettingsHolder>(engine: Engine<S>
 
 /** Reads the session-level settings back from the engine after `session` changed them. */
 export function captureSessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S): void {
-  const rows = dataRows(engine.execQuery("SELECT lower(name), setting FROM pg_settings WHERE source = 'session'"));
-  session.settings = new Map(rows.map(([name, value]) => [name ?? '', value ?? '']));
+  const rows = dataRows(engine.execQuery(`SELECT lower(name), setting FROM pg_settings WHERE source = 'session' UNION ALL ${proxySettingsQuery()}`));
+  session.settings = new Map(rows
+    .filter(([name, value]) => !(PROXY_SETTINGS.has(name ?? '') && value === '0'))
+    .map(([name, value]) => [name ?? '', value ?? '']));
   session.settingsDirty = false;
   engine.appliedSettings = new Map(session.settings);
   engine.settingsOwner = session;

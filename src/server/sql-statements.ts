@@ -23,7 +23,7 @@ export interface SqlStatement {
 const MAX_WORDS = 6;
 
 /** Cheap pre-filter: most queries contain none of these words and skip lexing entirely. */
-const INTERESTING = /set|prepare|execute|deallocate|listen|copy|database|discard/i;
+const INTERESTING = /set|prepare|execute|deallocate|listen|copy|database|discard|idle_/i;
 
 export function mayNeedRewrite(sql: string): boolean {
   return INTERESTING.test(sql);

@@ -1,5 +1,6 @@
 import type { DatabaseCommand } from './client-session.js';
-import { classifyStatement, mayNeedRewrite, quoteIdent, splitStatements } from './sql-statements.js';
+import { engineSettingName, PROXY_SETTINGS } from './proxy-settings.js';
+import { classifyStatement, mayNeedRewrite, quoteIdent, splitStatements, type SqlStatement } from './sql-statements.js';
 import type { ErrorFields } from './wire-messages.js';
 
 /**
@@ -41,6 +42,7 @@ export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite 
   const effects: StatementEffects = { settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false };
   const edits: { start: number; end: number; text: string }[] = [];
   for (const statement of statements) {
+    edits.push(...proxySettingEdits(sql, statement));
     const kind = classifyStatement(sql, statement);
     switch (kind.kind) {
       case 'set':
@@ -111,4 +113,30 @@ export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite 
     rewritten = rewritten.slice(0, edit.start) + edit.text + rewritten.slice(edit.end);
   }
   return { sql: rewritten, effects };
+}
+
+const SETTING_STATEMENTS = new Set(['set', 'reset', 'show']);
+const SETTING_FUNCTIONS = new Set(['set_config', 'current_setting']);
+
+/** Points SET/RESET/SHOW/set_config/current_setting of a server-enforced setting at its placeholder. */
+function proxySettingEdits(sql: string, statement: SqlStatement): { start: number; end: number; text: string }[] {
+  const [first, ...rest] = statement.words;
+  if (!first || first.quoted) return [];
+  const bySyntax = SETTING_STATEMENTS.has(first.value);
+  const shown = rest[0];
+  if (first.value === 'show' && rest.length === 1 && shown && PROXY_SETTINGS.has(shown.value.toLowerCase())) {
+    // SHOW of the placeholder would name its column ppg.<name>; clients read the column by the real name.
+    const name = shown.value.toLowerCase();
+    return [{ start: statement.start, end: statement.end, text: `SELECT current_setting('${engineSettingName(name)}') AS ${name}` }];
+  }
+  if (!bySyntax && !rest.some((w) => !w.quoted && SETTING_FUNCTIONS.has(w.value))) return [];
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const w of rest) {
+    // In SET syntax the name is a bare or double-quoted identifier (a string literal there is a value).
+    if (bySyntax && w.quoted && sql[w.start] !== '"') continue;
+    if (!PROXY_SETTINGS.has(w.quoted ? w.value.toLowerCase() : w.value)) continue;
+    const engineName = engineSettingName(w.value.toLowerCase());
+    edits.push({ start: w.start, end: w.end, text: bySyntax ? engineName : `'${engineName}'` });
+  }
+  return edits;
 }

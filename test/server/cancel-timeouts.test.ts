@@ -185,4 +185,30 @@ describe('idle_in_transaction_session_timeout (server in a child process)', () =
     await other.query('commit');
     expect((await other.query('select v from idle_t')).rows).toEqual([{ v: 'other' }]);
   }, 40_000);
+
+  it('the timeouts are per client: set in the startup packet or by SQL, shown by SHOW, and idle_session_timeout ends an idle session with 57P05', async () => {
+    const fromStartup = new pg.Client({ connectionString: child.url, idle_in_transaction_session_timeout: 400 } as pg.ClientConfig);
+    const errors: Error[] = [];
+    fromStartup.on('error', (error) => errors.push(error));
+    await fromStartup.connect();
+    const other = await childBag.connect();
+    try {
+      expect((await fromStartup.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('400');
+      expect((await other.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('0');
+      await fromStartup.query('begin');
+      await waitFor(() => errors.length > 0, 20_000, 'the startup-configured client to get its FATAL');
+      expect((errors[0] as Error & { code?: string }).code).toBe('25P03');
+
+      await other.query("set idle_session_timeout = '500ms'");
+      expect((await other.query('show idle_session_timeout')).rows[0].idle_session_timeout).toBe('500ms');
+      const third = await childBag.connect();
+      expect((await third.query('show idle_session_timeout')).rows[0].idle_session_timeout).toBe('0');
+      await waitFor(() => other.errors.length > 0, 20_000, 'the idle session to be ended');
+      expect((other.errors[0] as Error & { code?: string }).code).toBe('57P05');
+      // The shared engine survives both.
+      expect((await third.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await fromStartup.end().catch(() => undefined);
+    }
+  }, 40_000);
 });
