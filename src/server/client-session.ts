@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { FRAME_TYPE, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
+import { FRAME_TYPE, firstError, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
 import { BatchOutput, type FrameHook } from './batch-output.js';
 import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
 import type { Engine } from './engine.js';
@@ -277,7 +277,53 @@ export class ClientSession {
     this.pendingParsesUnnamed = null;
     const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, stripCopyInResponse);
     if (this.engine.queue.tryAcquire(this)) return execute();
+    if (end === 'sync' && isParseOnly(parts) && this.parseBesideOwner(bytes, effects, parsesUnnamed)) return;
     return this.waitForEngine(end).then((ok) => (ok ? execute() : undefined));
+  }
+
+  /** True while this session holds an open, healthy transaction and no batch of it is running or half-sent. */
+  isIdleInTransaction(): boolean {
+    return this.status === 'T' && !this.midExtended && !this.engine.streaming;
+  }
+
+  /**
+   * Parse (and Describe/Close of statements) without Bind/Execute needs no transaction of its own. Postgres
+   * answers it at once even while other sessions hold transactions, and single-threaded clients rely on
+   * that (pgbench -M prepared calls a blocking PQprepare for one connection while another holds a
+   * transaction it can only finish afterwards). So a parse-only batch may run inside the owner's idle
+   * transaction, within a savepoint that is always rolled back: the owner's transaction and settings come
+   * out unchanged, while prepared statements (not transactional) stay. Returns false if it cannot run now.
+   */
+  private parseBesideOwner(bytes: Uint8Array, effects: StatementEffects[], parsesUnnamed: Uint8Array | null): boolean {
+    const engine = this.engine;
+    const owner = engine.queue.owner;
+    if (!owner || owner === this || !owner.isIdleInTransaction() || engine.isDead) return false;
+    if (firstError(engine.execQuery('SAVEPOINT ppg_parse_beside'))) return false;
+    const appliedSettings = engine.appliedSettings;
+    const settingsOwner = engine.settingsOwner;
+    let out: Uint8Array;
+    try {
+      engine.settingsOwner = null;
+      applySessionSettings(engine, this, this.host.log);
+      out = engine.exec(bytes);
+    } finally {
+      engine.execQuery('ROLLBACK TO SAVEPOINT ppg_parse_beside; RELEASE SAVEPOINT ppg_parse_beside');
+      engine.appliedSettings = appliedSettings;
+      engine.settingsOwner = settingsOwner;
+    }
+    const reply: Uint8Array[] = [];
+    for (const f of splitFrames(out)) {
+      if (f.type === FRAME_TYPE.Z) continue; // it carries the owner's transaction status, not ours
+      reply.push(f.type === FRAME_TYPE.E || f.type === FRAME_TYPE.N ? this.unprefixMessage(f.bytes) : f.bytes);
+    }
+    reply.push(readyForQuery(this.status));
+    this.write(concatBytes(reply));
+    if (parsesUnnamed && !firstError(out)) {
+      engine.unnamedStatementOwner = this;
+      this.lastUnnamedParse = parsesUnnamed;
+    }
+    for (const effect of effects) this.applyEffects(effect);
+    return true;
   }
 
   /** Queues for the engine. Resolves false (after answering the client) if the wait was cancelled. */
@@ -577,6 +623,11 @@ export class ClientSession {
       engine.queue.release(this);
     }
   }
+}
+
+/** Parse, Describe/Close of a prepared statement, and Sync: nothing that binds or executes. */
+function isParseOnly(parts: Uint8Array[]): boolean {
+  return parts.every((f) => f[0] === T.P || f[0] === T.S || ((f[0] === T.D || f[0] === T.C) && f[5] === 0x53));
 }
 
 function quote(text: string): string {

@@ -28,6 +28,8 @@ export class Engine<S> {
   readonly sessions = new Set<S>();
   /** Session-level settings (lower-case name → value) currently applied in the engine, beyond its defaults. */
   appliedSettings = new Map<string, string>();
+  /** A batch is running (execStream has not returned yet). */
+  streaming = false;
   /** Whose settings are applied; null = defaults (or a departed session's, as `appliedSettings` says). */
   settingsOwner: S | null = null;
   /** The session whose unnamed prepared statement the engine holds. */
@@ -90,10 +92,13 @@ export class Engine<S> {
    */
   async execStream(bytes: Uint8Array, onChunk: (chunk: Uint8Array) => void): Promise<void> {
     if (this.dead) throw this.dead;
+    this.streaming = true;
     try {
       await this.db.execProtocolRawStream(bytes, { syncToFs: false, onRawData: onChunk });
     } catch (error) {
       throw this.markDead(error);
+    } finally {
+      this.streaming = false;
     }
   }
 

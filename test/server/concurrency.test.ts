@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, delay, rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+import { ClientBag, dataRows, delay, fe, RawExchange, rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
 
 let srv: TestServer;
 let bag: ClientBag;
@@ -167,5 +167,44 @@ describe('many clients on one engine', () => {
       }
     }));
     expect((await setup.query('select n from counter_t where id = 1')).rows[0].n).toBe(40);
+  });
+
+  it('a Parse-only batch is answered while another client holds a transaction, without touching that transaction', async () => {
+    // Single-threaded clients (pgbench -M prepared) block on PQprepare for one connection while another of
+    // theirs holds a transaction: Postgres answers the Parse at once, so must we.
+    const holder = await bag.connect();
+    const preparer = await bag.connect();
+    await holder.query('create table pb_t (v int)');
+    await preparer.query('create schema pb_own');
+    await preparer.query('create table pb_own.only_mine (w int)');
+    await preparer.query('set search_path = pb_own, public');
+    const holderPath = (await holder.query('show search_path')).rows[0].search_path;
+    await holder.query('begin');
+    await holder.query('insert into pb_t values (1)');
+
+    const parse = async (name: string, text: string) => {
+      const ex = new RawExchange(Buffer.concat([fe.parse(name, text), fe.describe('S', name), fe.sync()]));
+      await preparer.query(ex as unknown as pg.QueryConfig);
+      return ex.done;
+    };
+    // Resolved with the preparer's own search_path, not the holder's.
+    const ok = await parse('mine', 'select w from only_mine where w = $1');
+    expect(ok.map((m) => m.name)).toEqual(['parseComplete', 'parameterDescription', 'rowDescription', 'readyForQuery']);
+    expect(ok.at(-1)!.status).toBe('I');
+    // A failing Parse reports its error to the preparer only; the holder's transaction is not aborted.
+    const bad = await parse('broken', 'select * from no_such_table');
+    expect(bad.filter((m) => m.name === 'error').map((m) => m.code)).toEqual(['42P01']);
+    expect(bad.at(-1)!.status).toBe('I');
+    expect((await holder.query('select count(*)::int as n from pb_t')).rows[0].n).toBe(1);
+    expect((await holder.query('show search_path')).rows[0].search_path).toBe(holderPath);
+    expect(holderPath).not.toContain('pb_own');
+    await holder.query('commit');
+
+    // The prepared statement exists afterwards and executes with the preparer's data.
+    await preparer.query('insert into only_mine values (5)');
+    const run = new RawExchange(Buffer.concat([fe.bind('', 'mine', ['5']), fe.execute(), fe.sync()]));
+    await preparer.query(run as unknown as pg.QueryConfig);
+    expect(dataRows(await run.done)).toEqual([['5']]);
+    expect((await preparer.query('select count(*)::int as n from pb_t')).rows[0].n).toBe(1);
   });
 });
