@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { createScramSha256Data, type ScramSha256Data } from 'pg-gateway';
+import { lockDataRoot } from './data-root-lock.js';
 import { PpgError } from '../ppg-error.js';
 import { ClientSession, type DatabaseCommand, type SessionHost } from './client-session.js';
 import { performHandshake } from './connection-handshake.js';
@@ -56,15 +57,26 @@ const AUTHENTICATION_TIMEOUT_MS = 60_000;
 
 /**
  * Starts serving. The main database (`postgres`, also reachable as `template1`) is created from the
- * template on first start. Fails with PpgError `PORT_IN_USE` when the port is taken.
+ * template on first start. Fails with PpgError `PORT_IN_USE` when the port is taken, `DATA_DIR_LOCKED` when
+ * another server (in any process) serves the same data root.
  */
 export async function startDbServer(options: DbServerOptions): Promise<DbServer> {
+  await mkdir(options.dataRoot, { recursive: true });
+  const unlockDataRoot = await lockDataRoot(options.dataRoot);
+  try {
+    return await serve(options, unlockDataRoot);
+  } catch (error) {
+    await unlockDataRoot();
+    throw error;
+  }
+}
+
+async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<void>): Promise<DbServer> {
   const host = options.host ?? '127.0.0.1';
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
   const log = options.log ?? (() => undefined);
   const templateCacheDir = options.templateCacheDir ?? path.join(options.dataRoot, '..', 'templates');
-  await mkdir(options.dataRoot, { recursive: true });
 
   const registry = new DatabaseRegistry<ClientSession>(options.dataRoot, templateCacheDir);
   let mainReady: Promise<unknown> | null = null;
@@ -161,6 +173,7 @@ export async function startDbServer(options: DbServerOptions): Promise<DbServer>
         }
         for (const socket of sockets) socket.destroy();
         await registry.closeAll();
+        await unlockDataRoot();
       })();
       return closing;
     },

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -79,8 +80,27 @@ describe('persistence in dataRoot', () => {
       cleanups.push(() => second.cleanup());
       return second;
     }));
-    expect(error.message).toBeTruthy();
+    expect(error.code).toBe('DATA_DIR_LOCKED');
+    expect(error.message).toContain(dataRoot);
     const a = await connect(first.url);
     expect((await a.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('a second server process on the same dataRoot is refused; a pid file left by a dead process is taken over', async () => {
+    const dataRoot = await tempDataRoot();
+    await mkdir(dataRoot, { recursive: true });
+    // A live process that is not a server of ours (this test's own parent) holds the pid file.
+    await writeFile(path.join(dataRoot, 'ppg-server.pid'), `${process.ppid}\n\n`);
+    expect((await rejectionOf(startTestServer({ dataRoot }))).code).toBe('DATA_DIR_LOCKED');
+    // A process that has exited: its pid file is stale.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    await writeFile(path.join(dataRoot, 'ppg-server.pid'), `${gone}\n\n`);
+    const srv = await serverOn(dataRoot);
+    const a = await connect(srv.url);
+    expect((await a.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    expect((await readFile(path.join(dataRoot, 'ppg-server.pid'), 'utf8')).split('\n')[0]).toBe(String(process.pid));
+    await a.end();
+    await srv.cleanup();
+    await expect(readFile(path.join(dataRoot, 'ppg-server.pid'), 'utf8')).rejects.toThrow();
   });
 });
