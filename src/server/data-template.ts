@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,13 +78,26 @@ export async function ensureTemplate(cacheDir: string): Promise<string> {
   return target;
 }
 
-/** Makes `dataDir` a fresh database by copying the template into it (via a temp dir + rename). */
-export async function createDataDirFromTemplate(cacheDir: string, dataDir: string): Promise<void> {
+/** The database a data directory's PGlite connects to: `postgres` unless renamed (see below). */
+const DATABASE_NAME_FILE = 'ppg-database-name';
+const TEMPLATE_DATABASE = 'postgres';
+
+export async function internalDatabaseName(dataDir: string): Promise<string> {
+  return (await readFile(path.join(dataDir, DATABASE_NAME_FILE), 'utf8').catch(() => '')) || TEMPLATE_DATABASE;
+}
+
+/**
+ * Makes `dataDir` a fresh database by copying the template into it (via a temp dir + rename). A database
+ * other than the main one gets its name inside PGlite too (the template's `postgres` is renamed while
+ * connected to template1), so current_database() and pg_database agree with what the client connected to.
+ */
+export async function createDataDirFromTemplate(cacheDir: string, dataDir: string, databaseName = TEMPLATE_DATABASE): Promise<void> {
   const template = await ensureTemplate(cacheDir);
   const staging = `${dataDir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(path.dirname(dataDir), { recursive: true });
   try {
     await cp(template, staging, { recursive: true });
+    if (databaseName !== TEMPLATE_DATABASE) await renameDatabase(staging, databaseName);
     await rename(staging, dataDir);
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -93,4 +106,15 @@ export async function createDataDirFromTemplate(cacheDir: string, dataDir: strin
 
 export async function isDataDir(dir: string): Promise<boolean> {
   return exists(path.join(dir, 'PG_VERSION'));
+}
+
+async function renameDatabase(dataDir: string, name: string): Promise<void> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create({ dataDir, database: 'template1' });
+  try {
+    await db.exec(`ALTER DATABASE ${TEMPLATE_DATABASE} RENAME TO "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await db.close();
+  }
+  await writeFile(path.join(dataDir, DATABASE_NAME_FILE), name);
 }

@@ -74,7 +74,7 @@ export class DatabaseRegistry<S> {
   async create(requested: string): Promise<boolean> {
     const name = this.resolveName(requested);
     if (await this.exists(name)) return false;
-    await createDataDirFromTemplate(this.templateCacheDir, this.dirOf(name));
+    await createDataDirFromTemplate(this.templateCacheDir, this.dirOf(name), name);
     return true;
   }
 

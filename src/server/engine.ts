@@ -1,10 +1,11 @@
-import { proxySettingStartParams } from './proxy-settings.js';
 import type { PGlite } from '@electric-sql/pglite';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { parameterStatusName, splitFrames, FRAME_TYPE } from './backend-output.js';
+import { internalDatabaseName } from './data-template.js';
 import { EngineQueue } from './engine-queue.js';
+import { proxySettingStartParams } from './proxy-settings.js';
 import { queryMessage, readCString, startupMessage } from './wire-messages.js';
 
 /**
@@ -55,14 +56,15 @@ export class Engine<S> {
       });
     }
     const { PGlite } = await import('@electric-sql/pglite');
+    const database = await internalDatabaseName(dataDir);
     const db = await PGlite.create({
       dataDir,
-      database: 'postgres',
+      database,
       startParams: [...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...proxySettingStartParams()],
     });
     // A startup packet makes PGlite report GUC changes (ParameterStatus) like a normal backend, and gives
     // us the parameter set every client receives at connect.
-    const out = db.execProtocolRawSync(startupMessage({ user: 'postgres', database: 'postgres' }));
+    const out = db.execProtocolRawSync(startupMessage({ user: 'postgres', database }));
     const params = new Map<string, string>();
     for (const f of splitFrames(out)) {
       if (f.type !== FRAME_TYPE.S) continue;
