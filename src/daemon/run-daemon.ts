@@ -8,10 +8,11 @@ import {
   writeRecord,
   type InstanceRecord,
 } from '../instances/instance-record.js';
-import { ensureInstanceDir, instancePaths, type InstancePaths } from '../instances/state-paths.js';
+import { ensureInstanceDir, instancePaths, templatesDir, type InstancePaths } from '../instances/state-paths.js';
 import { processStartTime } from '../instances/terminate-process.js';
 import type { DaemonConfig } from './daemon-messages.js';
-import { serveOnPort } from './serve-on-port.js';
+import { readOtherInstances, serveOnPort } from './serve-on-port.js';
+import { servePrismaCompanions, type PrismaCompanions } from './serve-prisma-companions.js';
 
 export interface RunningDaemon {
   readonly record: InstanceRecord;
@@ -76,7 +77,9 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
   await ensureInstanceDir(paths);
   const claim = await claimInstance(paths, config, log);
   let server: Awaited<ReturnType<typeof serveOnPort>> | undefined;
+  let companions: PrismaCompanions | undefined;
   try {
+    const others = await readOtherInstances(config.stateRoot, config.name);
     server = await serveOnPort({
       stateRoot: config.stateRoot,
       name: config.name,
@@ -86,17 +89,35 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       password: claim.record.password,
       requested: config.port,
       previous: claim.record.port,
+      others,
+      log,
+    });
+    companions = await servePrismaCompanions({
+      stateRoot: config.stateRoot,
+      name: config.name,
+      shadowDataDir: paths.shadowData,
+      templateCacheDir: templatesDir(config.stateRoot),
+      host: claim.record.host,
+      user: claim.record.user,
+      password: claim.record.password,
+      databasePort: server.port,
+      previousHttpPort: claim.record.httpPort ?? null,
+      previousShadowPort: claim.record.shadowPort ?? null,
+      others,
       log,
     });
     const record: InstanceRecord = {
       ...claim.record,
       port: server.port,
       url: server.url,
+      httpPort: companions.httpPort,
+      shadowPort: companions.shadowPort,
       readyAt: new Date().toISOString(),
     };
     await writeRecord(paths.record, record);
     log(`ready: ${record.url} (pid ${process.pid})`);
     const running = server;
+    const runningCompanions = companions;
     let stopping: Promise<void> | undefined;
     return {
       record,
@@ -104,6 +125,8 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
         stopping ??= (async () => {
           log('shutting down');
           try {
+            // The HTTP endpoint first: its open transactions roll back through the wire server.
+            await runningCompanions.close();
             await running.close();
           } finally {
             await releaseInstance(paths, claim.release);
@@ -114,6 +137,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       },
     };
   } catch (error) {
+    await companions?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await releaseInstance(paths, claim.release).catch(() => undefined);
     throw error instanceof PpgError || !(error instanceof Error)

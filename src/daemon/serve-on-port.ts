@@ -7,23 +7,26 @@ import { instancePaths, templatesDir } from '../instances/state-paths.js';
 import { isRecordedProcessAlive } from '../instances/terminate-process.js';
 import type { DbServer } from '../server/db-server.js';
 
-interface OtherInstances {
+export interface OtherInstances {
   /** Every port another instance recorded (kept off-limits so their URLs stay stable). */
   reserved: Set<number>;
   /** Ports held right now by another live instance, for naming the holder in errors. */
   running: Map<number, string>;
 }
 
-async function readOtherInstances(root: string, self: string): Promise<OtherInstances> {
+export async function readOtherInstances(root: string, self: string): Promise<OtherInstances> {
   const reserved = new Set<number>();
   const running = new Map<number, string>();
   for (const name of await listInstanceNames(root)) {
     if (name === self) continue;
     // A broken neighbour must not stop this instance from starting; it only loses its reservation.
     const record = await readRecord(instancePaths(root, name).record, name).catch(() => undefined);
-    if (record?.port == null) continue;
-    reserved.add(record.port);
-    if (record.pid !== null && isRecordedProcessAlive(record.pid, record.pidStartTime)) running.set(record.port, name);
+    const alive = record?.pid != null && isRecordedProcessAlive(record.pid, record.pidStartTime);
+    for (const port of [record?.port, record?.httpPort, record?.shadowPort]) {
+      if (port == null) continue;
+      reserved.add(port);
+      if (alive) running.set(port, name);
+    }
   }
   return { reserved, running };
 }
@@ -36,7 +39,7 @@ function portInUseError(port: number, others: OtherInstances, cause?: unknown): 
 }
 
 /** PPG_DEV_BASE_PORT moves the default port (51214): for CI and for test runs side by side. */
-function basePortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+export function basePortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   const port = Number(env.PPG_DEV_BASE_PORT);
   return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
 }
@@ -51,45 +54,73 @@ export interface ServeOptions {
   /** Strict `--port`. */
   requested: number | undefined;
   previous: number | null;
+  /** Ports of the other instances (readOtherInstances). */
+  others: OtherInstances;
   log: (line: string) => void;
 }
 
 /**
- * Starts the wire server on the first free candidate port (see port-plan.ts). A port that looks
- * free can be taken a moment later by a racing instance, so PORT_IN_USE from the server moves on
- * to the next candidate unless the port was requested explicitly.
+ * Starts the wire server on the first free candidate port (see port-plan.ts).
  */
 export async function serveOnPort(options: ServeOptions): Promise<DbServer> {
   const { startDbServer } = await import('../server/db-server.js');
-  const others = await readOtherInstances(options.stateRoot, options.name);
-  const candidates = planPortCandidates({
-    requested: options.requested,
-    previous: options.previous,
-    reserved: others.reserved,
-    defaultPort: basePortFromEnv(process.env),
+  return bindFirstFree({
+    host: options.host,
+    candidates: planPortCandidates({
+      requested: options.requested,
+      previous: options.previous,
+      reserved: options.others.reserved,
+      defaultPort: basePortFromEnv(process.env),
+    }),
+    strict: options.requested !== undefined,
+    others: options.others,
+    log: options.log,
+    start: (port) => startDbServer({
+      dataRoot: options.dataDir,
+      templateCacheDir: templatesDir(options.stateRoot),
+      host: options.host,
+      port,
+      user: options.user,
+      password: options.password,
+      log: options.log,
+    }),
   });
-  for (const port of candidates) {
+}
+
+export interface BindOptions<T> {
+  host: string;
+  candidates: number[];
+  /** The one candidate was asked for explicitly: fail instead of moving on. */
+  strict: boolean;
+  others: OtherInstances;
+  log: (line: string) => void;
+  start(port: number): Promise<T>;
+}
+
+/** True for "address in use" from either of our servers (the wire server's PpgError or a Node listen error). */
+function isPortTaken(error: unknown): boolean {
+  return (isPpgError(error) && error.code === 'PORT_IN_USE') || (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+/**
+ * Starts a server on the first free candidate. A port that looks free can be taken a moment later by
+ * a racing instance, so "in use" from the server moves on to the next candidate unless strict.
+ */
+export async function bindFirstFree<T>(options: BindOptions<T>): Promise<T> {
+  for (const port of options.candidates) {
     if (!(await isPortFree(options.host, port))) {
-      if (options.requested !== undefined) throw portInUseError(port, others);
+      if (options.strict) throw portInUseError(port, options.others);
       continue;
     }
     try {
-      return await startDbServer({
-        dataRoot: options.dataDir,
-        templateCacheDir: templatesDir(options.stateRoot),
-        host: options.host,
-        port,
-        user: options.user,
-        password: options.password,
-        log: options.log,
-      });
+      return await options.start(port);
     } catch (error) {
-      if (!(isPpgError(error) && error.code === 'PORT_IN_USE')) throw error;
-      if (options.requested !== undefined) throw portInUseError(port, others, error);
+      if (!isPortTaken(error)) throw error;
+      if (options.strict) throw portInUseError(port, options.others, error);
       options.log(`port ${port} was taken meanwhile; trying the next one`);
     }
   }
-  throw new PpgError('NO_FREE_PORT', `no free port found among ${candidates.length} candidates`, {
+  throw new PpgError('NO_FREE_PORT', `no free port found among ${options.candidates.length} candidates`, {
     hint: 'stop some instances (ppg dev ls) or pass --port',
   });
 }

@@ -23,6 +23,9 @@ export interface InstanceRecord {
   user: string;
   password: string;
   url: string | null;
+  /** Prisma's companions (`prisma dev`'s 51213 and 51215), sticky like `port`; absent in older records. */
+  httpPort?: number | null;
+  shadowPort?: number | null;
   startedAt: string | null;
   readyAt: string | null;
   stoppedAt: string | null;
@@ -33,6 +36,7 @@ type FieldCheck = (value: unknown) => boolean;
 const isString: FieldCheck = (v) => typeof v === 'string';
 const isNullableString: FieldCheck = (v) => v === null || typeof v === 'string';
 const isNullablePositiveInt: FieldCheck = (v) => v === null || (Number.isInteger(v) && (v as number) > 0);
+const isNullablePort: FieldCheck = (v) => v === null || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535);
 
 const FIELDS: Record<Exclude<keyof InstanceRecord, 'schemaVersion'>, FieldCheck> = {
   name: isString,
@@ -40,10 +44,12 @@ const FIELDS: Record<Exclude<keyof InstanceRecord, 'schemaVersion'>, FieldCheck>
   pid: isNullablePositiveInt,
   pidStartTime: (v) => v === undefined || v === null || (Number.isInteger(v) && (v as number) >= 0),
   host: isString,
-  port: (v) => v === null || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535),
+  port: isNullablePort,
   user: isString,
   password: isString,
   url: isNullableString,
+  httpPort: (v) => v === undefined || isNullablePort(v),
+  shadowPort: (v) => v === undefined || isNullablePort(v),
   startedAt: isNullableString,
   readyAt: isNullableString,
   stoppedAt: isNullableString,
@@ -130,6 +136,8 @@ export function newRecord(name: string, projectDir: string): InstanceRecord {
     user: 'postgres',
     password: 'postgres',
     url: null,
+    httpPort: null,
+    shadowPort: null,
     startedAt: null,
     readyAt: null,
     stoppedAt: null,

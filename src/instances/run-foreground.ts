@@ -8,7 +8,7 @@ import { FIRST_START_NOTICE, type StartRequest } from './start-instance.js';
 
 export interface ForegroundHooks {
   /** Called once the server accepts connections. */
-  onReady(record: InstanceRecord): void;
+  onReady(record: InstanceRecord): void | Promise<void>;
   /** Progress for people (stderr). */
   onNotice(line: string): void;
   /** Echo server log lines here too (`--debug`). */
@@ -49,7 +49,7 @@ export async function runForeground(request: StartRequest, hooks: ForegroundHook
       log,
     );
     try {
-      hooks.onReady(daemon.record);
+      await hooks.onReady(daemon.record);
       const signal = await shutdown;
       hooks.onNotice(`received ${signal}, shutting down…`);
       logToFile(`received ${signal}`);

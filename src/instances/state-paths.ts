@@ -14,6 +14,8 @@ export interface InstancePaths {
   /** Short-lived mutex serialising "inspect lock, break it if stale, take it, write pid". */
   mutex: string;
   data: string;
+  /** The shadow database server's data (Prisma resets it on every use). */
+  shadowData: string;
   log: string;
 }
 
@@ -37,6 +39,7 @@ export function instancePaths(root: string, name: string): InstancePaths {
     lock: path.join(dir, '.lock'),
     mutex: path.join(dir, '.state-mutex'),
     data: path.join(dir, 'data'),
+    shadowData: path.join(dir, 'shadow-data'),
     log: path.join(dir, 'daemon.log'),
   };
 }

@@ -14,6 +14,9 @@ export interface InstanceIdentity extends PrismaDevPorts {
 export type ApiKeyCheck = { ok: true; payload: ApiKeyPayload } | { ok: false; status: 400 | 401; message: string };
 
 /** Host names that reach a server bound to 127.0.0.1 (`prisma dev` itself accepts only `localhost`). */
+/** The instance name `prisma dev` and `prisma init` use when none is given. */
+const PRISMA_DEFAULT_INSTANCE = 'default';
+
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function urlPort(url: string): { host: string; port: number } {
@@ -44,7 +47,8 @@ export function checkApiKey(authorization: string | undefined, instance: Instanc
       message: `Wrong API Key: it names no instance (it comes from an old \`prisma dev\`), but this is ${where}. ${fix}`,
     };
   }
-  if (payload.name !== instance.name) {
+  // `prisma init` writes keys for `prisma dev`'s default instance name; the ports below still tell instances apart.
+  if (payload.name !== instance.name && payload.name !== PRISMA_DEFAULT_INSTANCE) {
     return { ok: false, status: 401, message: `Wrong API Key: it is for the instance "${payload.name}", but this is ${where}. ${fix}` };
   }
   const database = urlPort(payload.databaseUrl);

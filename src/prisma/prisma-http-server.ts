@@ -4,7 +4,7 @@ import { checkApiKey, type InstanceIdentity } from './api-key-check.js';
 import { isServableClientVersion } from './client-version-check.js';
 import { buildPrismaDevUrls, type PrismaDevUrls } from './prisma-dev-urls.js';
 import { classifyRoute, isLocalHostHeader } from './prisma-http-routes.js';
-import { startQueryPlanExecutor, type ParsedJsonBody } from './query-plan-executor-bridge.js';
+import { startQueryPlanExecutor, type ParsedJsonBody, type QueryPlanExecutor } from './query-plan-executor-bridge.js';
 import { readJsonBody } from './read-json-body.js';
 
 /**
@@ -85,8 +85,8 @@ function portOf(url: string, label: string): { port: number; user: string; passw
 }
 
 /**
- * Starts the endpoint. The executor and its pool are created before listening, so a bad
- * `databaseUrl` fails here rather than on the first request (the pool itself connects lazily).
+ * Starts the endpoint. The executor and its pool are created on the first query request (a bad
+ * `databaseUrl` is then reported to that request).
  * Fails with the listen error (EADDRINUSE) when the port is taken.
  */
 export async function startPrismaHttpServer(options: PrismaHttpServerOptions): Promise<PrismaHttpServer> {
@@ -94,14 +94,22 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
   const shadow = portOf(options.shadowDatabaseUrl, 'shadowDatabaseUrl');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? (() => undefined);
-  const executor = await startQueryPlanExecutor({
-    databaseUrl: options.databaseUrl,
-    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
-    ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
-    ...(options.maxTransactionTimeoutMs !== undefined ? { maxTransactionTimeoutMs: options.maxTransactionTimeoutMs } : {}),
-    log,
-  });
-  const executorVersion = executor.version;
+  // Created on the first request that needs it: the bundle costs ~0.2 s and ~80 MB, and most instances
+  // are only ever reached over TCP.
+  let executorStart: Promise<QueryPlanExecutor> | null = null;
+  const getExecutor = (): Promise<QueryPlanExecutor> => {
+    executorStart ??= startQueryPlanExecutor({
+      databaseUrl: options.databaseUrl,
+      ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
+      ...(options.queryTimeoutMs !== undefined ? { queryTimeoutMs: options.queryTimeoutMs } : {}),
+      ...(options.maxTransactionTimeoutMs !== undefined ? { maxTransactionTimeoutMs: options.maxTransactionTimeoutMs } : {}),
+      log,
+    });
+    return executorStart;
+  };
+  const shutdownExecutor = async (): Promise<void> => {
+    if (executorStart) await (await executorStart).shutdown();
+  };
 
 
   const identity: InstanceIdentity = {
@@ -136,7 +144,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
           400,
           `Prisma Client ${route.clientVersion} speaks the Prisma 5/6 Accelerate protocol, which the ppg-dev instance ` +
             `"${options.name}" does not serve over HTTP. Use the TCP URL ${buildUrls().databaseUrl} with a driver adapter ` +
-            `(@prisma/adapter-pg), or upgrade to Prisma ${executorVersion}.`,
+            `(@prisma/adapter-pg), or upgrade to Prisma ${(await getExecutor()).version}.`,
         );
         return;
       case 'executor':
@@ -158,6 +166,8 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
       return;
     }
     const clientVersion = firstHeader(request.headers[ENGINE_HASH_HEADER]);
+    const executor = await getExecutor();
+    const executorVersion = executor.version;
     if (!isServableClientVersion(clientVersion, executorVersion)) {
       sendError(
         response,
@@ -197,7 +207,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
       });
     });
   } catch (error) {
-    await executor.shutdown().catch(() => undefined);
+    await shutdownExecutor().catch(() => undefined);
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -225,7 +235,7 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await closed;
-        await executor.shutdown();
+        await shutdownExecutor();
       })();
       return closing;
     },

@@ -38,6 +38,11 @@ export interface DbServerOptions {
    * before failing with 55P03. Default 30 s; 0 waits forever.
    */
   lockWaitTimeoutMs?: number;
+  /**
+   * Open the main database on the first connection instead of before resolving: for servers that may
+   * never be used (the shadow database server), so they cost no PGlite memory until then.
+   */
+  openOnFirstConnection?: boolean;
 }
 
 export interface DbServer {
@@ -118,6 +123,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
       },
     });
     if (!handshake || socket.destroyed || closing) return;
+    mainReady ??= registry.openMain();
     await mainReady;
     const database = handshake.params.database || handshake.params.user || MAIN_DATABASE;
     let engine;
@@ -149,13 +155,15 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
   });
   // The port is bound before the engine opens, so a taken port costs no PGlite start; clients that
   // connect meanwhile wait for the engine after authenticating.
-  mainReady = registry.openMain();
-  try {
-    await mainReady;
-  } catch (error) {
-    server.close();
-    await registry.closeAll();
-    throw error;
+  if (!options.openOnFirstConnection) {
+    mainReady = registry.openMain();
+    try {
+      await mainReady;
+    } catch (error) {
+      server.close();
+      await registry.closeAll();
+      throw error;
+    }
   }
   const port = (server.address() as net.AddressInfo).port;
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host.includes(':') ? `[${host}]` : host}:${port}/${MAIN_DATABASE}?sslmode=disable`;

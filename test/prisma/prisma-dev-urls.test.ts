@@ -91,6 +91,15 @@ describe('checkApiKey', () => {
       expect(result.message).toMatch(message);
     }
   });
+
+  it('accepts the key `prisma init` wrote (name "default") on an instance with a project name, when the ports match', () => {
+    const project: InstanceIdentity = { ...instance, name: 'my-app' };
+    expect(checkApiKey(`Bearer ${PRISMA_INIT_KEY}`, project).ok).toBe(true);
+    const other = checkApiKey(`Bearer ${keyFor({ databaseUrl: url(51214), name: 'other-app', shadowDatabaseUrl: url(51215) })}`, project);
+    expect(other.ok).toBe(false);
+    const moved = checkApiKey(`Bearer ${PRISMA_INIT_KEY}`, { ...project, databasePort: 51220 });
+    expect(moved.ok).toBe(false);
+  });
 });
 
 describe('classifyRoute', () => {

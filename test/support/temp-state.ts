@@ -28,7 +28,8 @@ async function claimPortWindow(): Promise<{ basePort: number; release: () => Pro
       if (age < STALE_CLAIM_MS) continue;
       await utimes(claim, new Date(), new Date()).catch(() => undefined);
     }
-    return { basePort: 20_000 + window * 100, release: () => rm(claim, { recursive: true, force: true }) };
+    // +1: the Prisma HTTP port defaults to basePort - 1, which must stay inside the window.
+    return { basePort: 20_000 + window * 100 + 1, release: () => rm(claim, { recursive: true, force: true }) };
   }
   throw new Error(`no free port window left in ${PORT_CLAIMS}`);
 }

@@ -1,5 +1,8 @@
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { InstanceRecord } from '../../instances/instance-record.js';
+import { PpgError } from '../../ppg-error.js';
 import { resolveStateRoot } from '../../instances/state-paths.js';
 import { registerDevLogs } from './dev-logs.js';
 import { registerDevLs } from './dev-ls.js';
@@ -12,6 +15,7 @@ interface DevOptions {
   port?: number;
   detach?: boolean;
   debug?: boolean;
+  env?: string | true;
 }
 
 export function parsePort(value: string): number {
@@ -35,12 +39,14 @@ export function register(program: Command, io: CliIo): void {
     .option('-p, --port <port>', 'port to listen on; must be free (default: last port, else 51214, else next free)', parsePort)
     .option('-d, --detach', 'start in the background and print only the connection URL')
     .option('--debug', 'print server log lines to stderr (foreground)')
+    .option('-e, --env [file]', "write DATABASE_URL and SHADOW_DATABASE_URL into the project's .env (or FILE), keeping every other line")
     .addHelpText(
       'after',
       `
 Examples:
   ppg dev                                 serve this project's database until Ctrl-C
   export DATABASE_URL=$(ppg dev --detach) start in the background, capture the URL
+  ppg dev --env                           also point DATABASE_URL in .env at it (the old value stays as a comment)
   ppg dev ls                              every instance and its status
   ppg dev stop 'feature-*'                stop by name or glob
 
@@ -61,16 +67,16 @@ Environment:
         const { record, alreadyRunning, recovered } = await startDetached(request);
         const how = alreadyRunning ? 'is already running' : recovered ? 'recovered from a crash and started' : 'started';
         writeLine(io.stderr, `instance '${name}' ${how}`);
+        if (options.env !== undefined) await writeEnv(io, record, options.env);
         writeLine(io.stdout, record.url);
         return;
       }
       const { runForeground } = await import('../../instances/run-foreground.js');
       await runForeground(request, {
-        onReady: (record) => {
+        onReady: async (record) => {
           writeLine(io.stdout, record.url ?? '');
-          writeLine(io.stdout);
-          writeLine(io.stdout, '# For Prisma, put this line in .env:');
-          writeLine(io.stdout, `DATABASE_URL="${record.url ?? ''}"`);
+          await printPrismaLines(io, record);
+          if (options.env !== undefined) await writeEnv(io, record, options.env);
           writeLine(io.stderr, `instance '${name}' is ready (project ${record.projectDir}); press Ctrl-C to stop`);
         },
         onNotice,
@@ -82,4 +88,32 @@ Environment:
   registerDevStart(dev, io);
   registerDevRm(dev, io);
   registerDevLogs(dev, io);
+}
+
+async function printPrismaLines(io: CliIo, record: InstanceRecord): Promise<void> {
+  const { prismaUrlsOf } = await import('../../instances/record-urls.js');
+  const urls = prismaUrlsOf(record);
+  if (!urls) return;
+  writeLine(io.stdout);
+  writeLine(io.stdout, '# For Prisma, put these lines in .env (or start with: ppg dev --env):');
+  writeLine(io.stdout, `DATABASE_URL="${urls.databaseUrl}"`);
+  writeLine(io.stdout, `SHADOW_DATABASE_URL="${urls.shadowDatabaseUrl}"`);
+  writeLine(io.stdout, '# Prisma Client with accelerateUrl (HTTP), as `prisma dev` prints it:');
+  writeLine(io.stdout, `# DATABASE_URL="${urls.prismaPostgresUrl}"`);
+}
+
+/** Writes the URLs into .env and says so on stderr (host and ports only; the file holds the rest). */
+async function writeEnv(io: CliIo, record: InstanceRecord, file: string | true): Promise<void> {
+  const { prismaUrlsOf } = await import('../../instances/record-urls.js');
+  const { writeDevEnv } = await import('../../instances/dev-env-file.js');
+  const urls = prismaUrlsOf(record);
+  if (!urls) throw new PpgError('INSTANCE_OUTDATED', `instance '${record.name}' runs without the Prisma URLs (started by an older ppg-dev)`, {
+    hint: `restart it: ppg dev stop ${record.name} && ppg dev --env`,
+  });
+  // The default .env is the project's; an explicit FILE is relative to where the command runs.
+  const update = await writeDevEnv(file === true ? path.join(record.projectDir, '.env') : path.resolve(io.cwd, file), urls);
+  const changed = update.changes.filter((c) => c.action !== 'unchanged').map((c) => c.key);
+  const what = changed.length === 0 ? 'already pointed at this instance' : `${update.created ? 'created with' : 'updated'} ${changed.join(', ')}`;
+  const kept = update.changes.some((c) => c.action === 'updated') ? ' (previous values kept as comments above them)' : '';
+  writeLine(io.stderr, `${update.path}: ${what}${kept}`);
 }

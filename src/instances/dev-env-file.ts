@@ -1,0 +1,35 @@
+import { readEnvFile, updateEnvFile, type EnvFileUpdate } from '../env/env-file.js';
+import { readEnvVar } from '../env/env-merge.js';
+import type { PrismaDevUrls } from '../prisma/prisma-dev-urls.js';
+
+/** Marker label of a value `ppg dev --env` replaced (e.g. a cloud URL), kept as a comment above the key. */
+export const DEV_ENV_MARKER = 'before ppg dev --env';
+/** What `ppg init --db` left to switch back to; obsolete once we point .env at the local instance again. */
+const INIT_DB_LOCAL_MARKER = 'local, before ppg init --db';
+
+/** A project that already uses the `prisma+postgres://localhost` form keeps that form. */
+function wantsHttpUrl(current: string | undefined): boolean {
+  return current !== undefined && /^prisma\+postgres:\/\/(localhost|127\.0\.0\.1)[:/]/.test(current.trim());
+}
+
+/**
+ * `ppg dev --env [FILE]`: points DATABASE_URL and SHADOW_DATABASE_URL at the local instance with the
+ * same in-place merge as `ppg init --db`: every other line kept, a replaced value (say, a cloud URL
+ * whose password the API shows only once) kept as a marker comment right above it.
+ */
+export async function writeDevEnv(envPath: string, urls: PrismaDevUrls): Promise<EnvFileUpdate & { path: string }> {
+  const current = readEnvVarOf(await readEnvFile(envPath));
+  const update = await updateEnvFile(
+    envPath,
+    {
+      DATABASE_URL: wantsHttpUrl(current) ? urls.prismaPostgresUrl : urls.databaseUrl,
+      SHADOW_DATABASE_URL: urls.shadowDatabaseUrl,
+    },
+    { commentPrevious: DEV_ENV_MARKER, dropMarker: INIT_DB_LOCAL_MARKER },
+  );
+  return { ...update, path: envPath };
+}
+
+function readEnvVarOf(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : readEnvVar(text, 'DATABASE_URL');
+}
