@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isPpgError } from '../ppg-error.js';
 import { inspectInstance, listInstanceNames } from './inspect-instance.js';
 import type { InstanceStatus } from './instance-status.js';
+import { prismaUrlsOf } from './record-urls.js';
 import { instancePaths } from './state-paths.js';
 
 /** One row of `ppg dev ls --json`: a stable shape for scripts (add fields, never rename). */
@@ -17,6 +18,11 @@ export interface InstanceRow {
   uptimeSeconds: number | null;
   dataBytes: number;
   detail: string;
+  /** Prisma's companions: the HTTP endpoint and the shadow database server (null before their first start). */
+  httpPort: number | null;
+  shadowPort: number | null;
+  /** `prisma+postgres://localhost:<httpPort>/?api_key=…`, as `ppg dev` prints it. */
+  prismaUrl: string | null;
 }
 
 export interface InstanceListing {
@@ -87,6 +93,9 @@ export async function listInstances(root: string, now = Date.now()): Promise<Ins
       uptimeSeconds: live && record?.startedAt ? Math.max(0, Math.round((now - Date.parse(record.startedAt)) / 1000)) : null,
       dataBytes,
       detail: view.reason,
+      httpPort: record?.httpPort ?? null,
+      shadowPort: record?.shadowPort ?? null,
+      prismaUrl: record ? (prismaUrlsOf(record)?.prismaPostgresUrl ?? null) : null,
     });
   }
   return listing;

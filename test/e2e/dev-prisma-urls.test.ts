@@ -45,6 +45,9 @@ describe('ppg dev and Prisma', () => {
     const info = await fetch(`http://127.0.0.1:${base - 1}/connection-info`, { headers: { authorization: `Bearer ${apiKey}`, 'prisma-engine-hash': '7.10.0' } });
     expect(info.status).toBe(200);
 
+    const listed = JSON.parse((await ppg(['dev', 'ls', '--json'])).stdout) as { httpPort: number; shadowPort: number; prismaUrl: string }[];
+    expect(listed).toEqual([expect.objectContaining({ httpPort: base - 1, shadowPort: base + 1, prismaUrl })]);
+
     server.child.kill('SIGINT');
     expect((await server.exited).code).toBe(0);
     // Restarted, the instance keeps all three ports, so .env files stay valid.
