@@ -1,17 +1,9 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, delay, findBinary, int32, rawConnect, rejectionOf, startChildServer, startTestServer, waitFor, type ChildServer, type TestServer } from './server-fixture.js';
+import { ClientBag, delay, findBinary, int32, rawConnect, rejectionOf, startChildServer, startTestServer, type TestServer, useSharedServer, waitFor } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 type KeyedClient = pg.Client & { processID: number | null; secretKey: number | null };
 
@@ -38,15 +30,15 @@ function pgCancel(client: pg.Client, query: unknown, url: string): void {
 
 describe('cancel and timeouts while waiting for the engine', () => {
   it('a CancelRequest removes a query waiting behind another client\'s transaction with 57014', async () => {
-    const holder = await bag.connect();
-    const waiter = await bag.connect();
+    const holder = await shared.bag.connect();
+    const waiter = await shared.bag.connect();
     await holder.query('create table cancel_t (v int)');
     await holder.query('begin');
     await holder.query('insert into cancel_t values (1)');
     const waiting = waiter.query('insert into cancel_t values (2)');
     waiting.catch(() => undefined);
     await delay(200);
-    await sendCancel(srv.port, waiter);
+    await sendCancel(shared.srv.port, waiter);
     const error = await rejectionOf(waiting);
     expect(error.code).toBe('57014');
     // The holder's transaction is untouched, and the canceled insert never runs later.
@@ -55,14 +47,14 @@ describe('cancel and timeouts while waiting for the engine', () => {
   });
 
   it('pg\'s client.cancel() also cancels a queued query, and a cancel with a wrong secret does nothing', async () => {
-    const holder = await bag.connect();
-    const waiter = await bag.connect();
+    const holder = await shared.bag.connect();
+    const waiter = await shared.bag.connect();
     await holder.query('begin');
     const query = waiter.query('select 42 as v');
     const pending = query as unknown as Promise<pg.QueryResult>;
     // Wrong secret first: must be ignored.
     const { processID, secretKey } = waiter as unknown as KeyedClient;
-    const bad = await rawConnect(srv.port);
+    const bad = await rawConnect(shared.srv.port);
     bad.socket.write(Buffer.concat([int32(16), int32(80877102), int32(processID!), int32((secretKey! ^ 0x5a5a5a5a) | 0)]));
     await Promise.race([bad.closed, delay(2_000)]);
     bad.destroy();
@@ -71,16 +63,16 @@ describe('cancel and timeouts while waiting for the engine', () => {
     await delay(200);
     expect(settled).toBe(false);
     const activeQuery = (waiter as unknown as { _getActiveQuery(): unknown })._getActiveQuery();
-    pgCancel(waiter, activeQuery, srv.url);
+    pgCancel(waiter, activeQuery, shared.srv.url);
     expect((await rejectionOf(pending)).code).toBe('57014');
     await holder.query('rollback');
     expect((await waiter.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
   });
 
   it('statement_timeout applies to time spent waiting in the queue (57014), and others are unaffected', async () => {
-    const holder = await bag.connect();
-    const waiter = await bag.connect();
-    const patient = await bag.connect();
+    const holder = await shared.bag.connect();
+    const waiter = await shared.bag.connect();
+    const patient = await shared.bag.connect();
     await waiter.query("set statement_timeout = '400ms'");
     await holder.query('begin');
     const patientQuery = patient.query('select 7 as v');
@@ -91,10 +83,10 @@ describe('cancel and timeouts while waiting for the engine', () => {
   });
 
   it('a new connection completes startup/auth while another client holds an open transaction', async () => {
-    const holder = await bag.connect();
+    const holder = await shared.bag.connect();
     await holder.query('begin');
     await holder.query('select 1');
-    const fresh = await bag.connect();
+    const fresh = await shared.bag.connect();
     // Connected while the transaction is still open: the holder is still in it.
     const status = (holder as unknown as { _txStatus: string | null })._txStatus;
     expect(status).toBe('T');
@@ -105,10 +97,10 @@ describe('cancel and timeouts while waiting for the engine', () => {
   });
 
   it.skipIf(!findBinary('pg_isready'))(`pg_isready answers "accepting connections" while a transaction is open${findBinary('pg_isready') ? '' : ' (SKIPPED: pg_isready not installed)'}`, async () => {
-    const holder = await bag.connect();
+    const holder = await shared.bag.connect();
     await holder.query('begin');
     const result = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(findBinary('pg_isready')!, ['-h', '127.0.0.1', '-p', String(srv.port), '-t', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(findBinary('pg_isready')!, ['-h', '127.0.0.1', '-p', String(shared.srv.port), '-t', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.on('error', reject);
@@ -120,7 +112,7 @@ describe('cancel and timeouts while waiting for the engine', () => {
   });
 
   it('100 connections at once all connect and each runs a query', async () => {
-    const clients = await Promise.all(Array.from({ length: 100 }, () => bag.connect()));
+    const clients = await Promise.all(Array.from({ length: 100 }, () => shared.bag.connect()));
     const results = await Promise.all(clients.map((c, i) => c.query('select $1::int as i', [i])));
     expect(results.map((r) => r.rows[0].i as number)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(new Set(clients.map((c) => (c as unknown as KeyedClient).processID)).size).toBe(100);
@@ -153,18 +145,11 @@ describe('lock wait timeout (server option)', () => {
 
 // In a child process: if the engine hangs, this test fails instead of blocking the test runner.
 describe('idle_in_transaction_session_timeout (server in a child process)', () => {
-  let child: ChildServer;
-  let childBag: ClientBag;
-  beforeAll(async () => {
-    child = await startChildServer();
-    childBag = new ClientBag(child.url);
-  });
-  afterEach(async () => childBag.endAll());
-  afterAll(async () => child?.cleanup());
+  const childShared = useSharedServer(startChildServer);
 
   it('idle_in_transaction_session_timeout ends that client\'s idle transaction with FATAL 25P03 and frees the engine', async () => {
-    const idler = await childBag.connect();
-    const other = await childBag.connect();
+    const idler = await childShared.bag.connect();
+    const other = await childShared.bag.connect();
     await idler.query('create table idle_t (v text)');
     await idler.query("set idle_in_transaction_session_timeout = '600ms'");
     // Idle outside a transaction is fine.
@@ -187,11 +172,11 @@ describe('idle_in_transaction_session_timeout (server in a child process)', () =
   }, 40_000);
 
   it('the timeouts are per client: set in the startup packet or by SQL, shown by SHOW, and idle_session_timeout ends an idle session with 57P05', async () => {
-    const fromStartup = new pg.Client({ connectionString: child.url, idle_in_transaction_session_timeout: 400 } as pg.ClientConfig);
+    const fromStartup = new pg.Client({ connectionString: childShared.srv.url, idle_in_transaction_session_timeout: 400 } as pg.ClientConfig);
     const errors: Error[] = [];
     fromStartup.on('error', (error) => errors.push(error));
     await fromStartup.connect();
-    const other = await childBag.connect();
+    const other = await childShared.bag.connect();
     try {
       expect((await fromStartup.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('400');
       expect((await other.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('0');
@@ -201,7 +186,7 @@ describe('idle_in_transaction_session_timeout (server in a child process)', () =
 
       await other.query("set idle_session_timeout = '500ms'");
       expect((await other.query('show idle_session_timeout')).rows[0].idle_session_timeout).toBe('500ms');
-      const third = await childBag.connect();
+      const third = await childShared.bag.connect();
       expect((await third.query('show idle_session_timeout')).rows[0].idle_session_timeout).toBe('0');
       await waitFor(() => other.errors.length > 0, 20_000, 'the idle session to be ended');
       expect((other.errors[0] as Error & { code?: string }).code).toBe('57P05');

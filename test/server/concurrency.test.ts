@@ -1,22 +1,14 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, dataRows, delay, fe, RawExchange, rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { dataRows, delay, fe, RawExchange, rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 describe('many clients on one engine', () => {
   it('a pg.Pool of 10 runs 200 concurrent queries (some in transactions): all succeed, none reset', async () => {
-    const setup = await bag.connect();
+    const setup = await shared.bag.connect();
     await setup.query('create table pool_t (i int primary key)');
-    const pool = bag.pool({ max: 10 });
+    const pool = shared.bag.pool({ max: 10 });
     let poolErrors = 0;
     pool.on('error', () => poolErrors++);
     const work = Array.from({ length: 200 }, async (_, i) => {
@@ -46,8 +38,8 @@ describe('many clients on one engine', () => {
   });
 
   it('transaction affinity: another client\'s statement never runs inside an open transaction', async () => {
-    const a = await bag.connect();
-    const b = await bag.connect();
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
     await a.query('create table aff_t (who text)');
     await a.query('begin');
     await a.query("insert into aff_t values ('A')");
@@ -73,9 +65,9 @@ describe('many clients on one engine', () => {
   });
 
   it('5 clients each insert then commit or roll back, concurrently: exactly the committed rows remain', async () => {
-    const setup = await bag.connect();
+    const setup = await shared.bag.connect();
     await setup.query('create table five_t (client int, n int)');
-    const clients = await Promise.all(Array.from({ length: 5 }, () => bag.connect()));
+    const clients = await Promise.all(Array.from({ length: 5 }, () => shared.bag.connect()));
     await Promise.all(clients.map(async (client, c) => {
       for (let round = 0; round < 4; round++) {
         await client.query('begin');
@@ -96,12 +88,12 @@ describe('many clients on one engine', () => {
   });
 
   it('a client whose socket is destroyed inside a transaction is rolled back and a waiting client proceeds', async () => {
-    const setup = await bag.connect();
+    const setup = await shared.bag.connect();
     await setup.query('create table ghost_t (v text)');
-    const a = await bag.connect();
+    const a = await shared.bag.connect();
     await a.query('begin');
     await a.query("insert into ghost_t values ('ghost')");
-    const b = await bag.connect();
+    const b = await shared.bag.connect();
     // B queues behind A's open transaction.
     const bQuery = b.query("select count(*)::int as n from ghost_t where v = 'ghost'");
     await delay(100);
@@ -112,14 +104,14 @@ describe('many clients on one engine', () => {
     await b.query('begin');
     await b.query("insert into ghost_t values ('real')");
     await b.query('commit');
-    const c = await bag.connect();
+    const c = await shared.bag.connect();
     const all = await c.query('select v from ghost_t');
     expect(all.rows).toEqual([{ v: 'real' }]);
   });
 
   it('an error inside a transaction leaves only that connection aborted (25P02) until ROLLBACK; then it works', async () => {
-    const a = await bag.connect();
-    const b = await bag.connect();
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
     await a.query('create table abort_t (v int)');
     await a.query('begin');
     await a.query('insert into abort_t values (1)');
@@ -138,22 +130,22 @@ describe('many clients on one engine', () => {
   });
 
   it('COMMIT of a failed transaction reports ROLLBACK and the next client sees nothing from it', async () => {
-    const a = await bag.connect();
+    const a = await shared.bag.connect();
     await a.query('create table failcommit_t (v int)');
     await a.query('begin');
     await a.query('insert into failcommit_t values (1)');
     await rejectionOf(a.query('select * from no_such_table'));
     const commit = await a.query('commit');
     expect(commit.command).toBe('ROLLBACK');
-    const b = await bag.connect();
+    const b = await shared.bag.connect();
     expect((await b.query('select count(*)::int as n from failcommit_t')).rows[0].n).toBe(0);
   });
 
   it('interleaved transactions from a postgres.js-style pool keep isolation under load', async () => {
-    const setup = await bag.connect();
+    const setup = await shared.bag.connect();
     await setup.query('create table counter_t (id int primary key, n int)');
     await setup.query('insert into counter_t values (1, 0)');
-    const pool = bag.pool({ max: 4 });
+    const pool = shared.bag.pool({ max: 4 });
     // Read-modify-write without row locks is only correct if transactions never interleave.
     await Promise.all(Array.from({ length: 40 }, async () => {
       const client: pg.PoolClient = await pool.connect();
@@ -172,8 +164,8 @@ describe('many clients on one engine', () => {
   it('a Parse-only batch is answered while another client holds a transaction, without touching that transaction', async () => {
     // Single-threaded clients (pgbench -M prepared) block on PQprepare for one connection while another of
     // theirs holds a transaction: Postgres answers the Parse at once, so must we.
-    const holder = await bag.connect();
-    const preparer = await bag.connect();
+    const holder = await shared.bag.connect();
+    const preparer = await shared.bag.connect();
     await holder.query('create table pb_t (v int)');
     await preparer.query('create schema pb_own');
     await preparer.query('create table pb_own.only_mine (w int)');

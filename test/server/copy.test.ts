@@ -2,19 +2,11 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { ClientBag, delay, fe, frame, RawExchange, rejectionOf, startChildServer, startTestServer, waitFor, type ChildServer, type TestServer } from './server-fixture.js';
+import { delay, fe, frame, RawExchange, rejectionOf, startChildServer, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 /** 100,000 COPY text rows with escapes, NULLs and non-ASCII, in chunks of 1,000 lines. */
 function copyInput(rows: number): Buffer[] {
@@ -43,13 +35,13 @@ async function copyOut(client: import('pg').Client, sql: string): Promise<Buffer
 
 describe('COPY', () => {
   it('100,000 rows in with COPY FROM STDIN come back byte-identical with COPY TO STDOUT', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     await client.query('create table copy_big (id int primary key, note text, amount numeric)');
     const input = copyInput(100_000);
     const stream = client.query(copyStreams.from('copy copy_big from stdin'));
     await pipeline(Readable.from(input), stream);
     expect(stream.rowCount).toBe(100_000);
-    const other = await bag.connect();
+    const other = await shared.bag.connect();
     expect((await other.query('select count(*)::int as n, count(note)::int as notes from copy_big')).rows[0]).toEqual({ n: 100_000, notes: 100_000 - Math.ceil(100_000 / 97) });
     const out = await copyOut(other, 'copy (select id, note, amount from copy_big order by id) to stdout');
     const inBytes = Buffer.concat(input);
@@ -58,7 +50,7 @@ describe('COPY', () => {
   });
 
   it('CSV with a header round-trips, and a COPY inside a rolled-back transaction leaves no rows', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     await client.query('create table copy_csv (a int, b text)');
     const csv = 'a,b\n1,"hello, world"\n2,"quote "" inside"\n3,\n';
     await pipeline(Readable.from([Buffer.from(csv)]), client.query(copyStreams.from('copy copy_csv from stdin with (format csv, header true)')));
@@ -72,7 +64,7 @@ describe('COPY', () => {
   });
 
   it('bad COPY data fails with its SQLSTATE, inserts nothing, and the connection stays usable', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     await client.query('create table copy_bad (a int)');
     const error = await rejectionOf(pipeline(Readable.from([Buffer.from('1\n2\nnot-a-number\n4\n')]), client.query(copyStreams.from('copy copy_bad from stdin'))));
     expect((error as { code?: string }).code).toBe('22P02');
@@ -89,9 +81,9 @@ describe('COPY', () => {
   });
 
   it('a client that dies in the middle of COPY FROM STDIN leaves the server healthy and inserts nothing', async () => {
-    const setup = await bag.connect();
+    const setup = await shared.bag.connect();
     await setup.query('create table copy_dies (a int, pad text)');
-    const dying = await bag.connect();
+    const dying = await shared.bag.connect();
     const stream = dying.query(copyStreams.from('copy copy_dies from stdin'));
     stream.on('error', () => undefined);
     const chunk = Buffer.from(Array.from({ length: 2000 }, (_, i) => `${i}\t${'p'.repeat(50)}\n`).join(''));
@@ -102,15 +94,15 @@ describe('COPY', () => {
     socket.write(Buffer.from([0x64, 0, 0, 0x10, 0, 0x31]));
     socket.destroy();
     // Another client can use the engine, the rows never appear, and COPY still works.
-    const other = await bag.connect();
+    const other = await shared.bag.connect();
     expect((await other.query('select count(*)::int as n from copy_dies')).rows[0].n).toBe(0);
     await pipeline(Readable.from([Buffer.from('1\tok\n')]), other.query(copyStreams.from('copy copy_dies from stdin')));
     expect((await other.query('select a, pad from copy_dies')).rows).toEqual([{ a: 1, pad: 'ok' }]);
   });
 
   it('another client waits (not fails, not interleaves) while a COPY FROM STDIN is in progress', async () => {
-    const a = await bag.connect();
-    const b = await bag.connect();
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
     await a.query('create table copy_wait (a int)');
     const stream = a.query(copyStreams.from('copy copy_wait from stdin'));
     stream.write(Buffer.from('1\n2\n'));
@@ -128,7 +120,7 @@ describe('COPY', () => {
   });
 
   it('COPY TO STDOUT of a large result streams every row', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     const out = await copyOut(client, 'copy (select g, md5(g::text) from generate_series(1, 200000) g) to stdout');
     const lines = out.toString().split('\n');
     expect(lines.length).toBe(200_001);
@@ -139,17 +131,10 @@ describe('COPY', () => {
 // In a child process: a server that forwards an extended-protocol COPY to PGlite unbuffered kills
 // the engine (it exits and then spins), which would block this test runner forever.
 describe('COPY over the extended protocol (server in a child process)', () => {
-  let child: ChildServer;
-  let childBag: ClientBag;
-  beforeAll(async () => {
-    child = await startChildServer();
-    childBag = new ClientBag(child.url);
-  });
-  afterEach(async () => childBag.endAll());
-  afterAll(async () => child?.cleanup());
+  const childShared = useSharedServer(startChildServer);
 
   it('Parse/Bind/Execute of COPY FROM STDIN either works or is refused cleanly; the engine survives either way', async () => {
-    const client = await childBag.connect();
+    const client = await childShared.bag.connect();
     await client.query('create table copy_ext (a int, b text)');
     const ex = new RawExchange(Buffer.concat([fe.parse('', 'copy copy_ext from stdin'), fe.bind('', '', []), fe.execute(), fe.flush()]));
     void client.query(ex as unknown as pg.QueryConfig);
@@ -158,7 +143,7 @@ describe('COPY over the extended protocol (server in a child process)', () => {
     // After an error the server discards input until Sync; after CopyInResponse it takes the data.
     ex.write(Buffer.concat([frame('d', Buffer.from('1\tone\n2\ttwo\n')), frame('c'), fe.sync()]));
     const msgs = await ex.done;
-    const other = await childBag.connect();
+    const other = await childShared.bag.connect();
     const rows = (await other.query('select a, b from copy_ext order by a')).rows;
     if (refused) {
       // Refusal is a documented ppg-dev limitation: it must name COPY and leave no rows.

@@ -1,21 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 async function connectTo(database: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: srv.urlFor({ database }), connectionTimeoutMillis: 30_000 });
+  const client = new pg.Client({ connectionString: shared.srv.urlFor({ database }), connectionTimeoutMillis: 30_000 });
   client.on('error', () => undefined);
   await client.connect();
   return client;
@@ -23,10 +15,10 @@ async function connectTo(database: string): Promise<pg.Client> {
 
 describe('databases', () => {
   it('CREATE DATABASE x, then x is a separate database; DROP DATABASE removes it', async () => {
-    const main = await bag.connect();
+    const main = await shared.bag.connect();
     await main.query('create database shop');
-    expect(await srv.server.databases()).toContain('shop');
-    expect(existsSync(path.join(srv.dataRoot, 'shop'))).toBe(true);
+    expect(await shared.srv.server.databases()).toContain('shop');
+    expect(existsSync(path.join(shared.srv.dataRoot, 'shop'))).toBe(true);
     const shop = await connectTo('shop');
     try {
       await shop.query('create table only_in_shop (v int)');
@@ -47,15 +39,15 @@ describe('databases', () => {
       await shop.end();
     }
     await main.query('drop database shop');
-    expect(await srv.server.databases()).not.toContain('shop');
-    const gone = new pg.Client({ connectionString: srv.urlFor({ database: 'shop' }) });
+    expect(await shared.srv.server.databases()).not.toContain('shop');
+    const gone = new pg.Client({ connectionString: shared.srv.urlFor({ database: 'shop' }) });
     gone.on('error', () => undefined);
     expect((await rejectionOf(gone.connect())).code).toBe('3D000');
     await gone.end().catch(() => undefined);
   });
 
   it('current_database() reports the database the client connected to', async () => {
-    const main = await bag.connect();
+    const main = await shared.bag.connect();
     await main.query('create database named_db');
     const named = await connectTo('named_db');
     try {
@@ -67,18 +59,18 @@ describe('databases', () => {
   });
 
   it('connecting to an unknown database fails with 3D000 and the server goes on', async () => {
-    const client = new pg.Client({ connectionString: srv.urlFor({ database: 'no_such_db' }) });
+    const client = new pg.Client({ connectionString: shared.srv.urlFor({ database: 'no_such_db' }) });
     client.on('error', () => undefined);
     const error = await rejectionOf(client.connect());
     expect(error.code).toBe('3D000');
     expect(error.message).toContain('no_such_db');
     await client.end().catch(() => undefined);
-    const ok = await bag.connect();
+    const ok = await shared.bag.connect();
     expect((await ok.query('select current_database() as db')).rows[0].db).toBe('postgres');
   });
 
   it('CREATE DATABASE of an existing name gives 42P04; DROP DATABASE IF EXISTS of a missing one succeeds', async () => {
-    const main = await bag.connect();
+    const main = await shared.bag.connect();
     await main.query('create database dup_db');
     expect((await rejectionOf(main.query('create database dup_db'))).code).toBe('42P04');
     await main.query('drop database dup_db');
@@ -87,7 +79,7 @@ describe('databases', () => {
   });
 
   it('a database dropped and re-created is empty', async () => {
-    const main = await bag.connect();
+    const main = await shared.bag.connect();
     await main.query('create database again_db');
     let again = await connectTo('again_db');
     await again.query('create table t (v int)');

@@ -1,21 +1,13 @@
 import pg from 'pg';
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, errorFields, GSSENC_REQUEST, parseBackend, rawConnect, rejectionOf, SSL_REQUEST, startTestServer, startupMessage, type TestServer } from './server-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { errorFields, GSSENC_REQUEST, parseBackend, rawConnect, rejectionOf, SSL_REQUEST, startTestServer, startupMessage, useSharedServer } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 describe('connection handshake and authentication', () => {
   it('SSLRequest is answered with a single \'N\', and the same socket can then send a startup', async () => {
-    const raw = await rawConnect(srv.port);
+    const raw = await rawConnect(shared.srv.port);
     try {
       raw.socket.write(SSL_REQUEST);
       const first = await raw.until((d) => d.length >= 1);
@@ -31,7 +23,7 @@ describe('connection handshake and authentication', () => {
   });
 
   it('GSSENCRequest is answered with \'N\' (not a dropped connection)', async () => {
-    const raw = await rawConnect(srv.port);
+    const raw = await rawConnect(shared.srv.port);
     try {
       raw.socket.write(GSSENC_REQUEST);
       const first = await raw.until((d) => d.length >= 1);
@@ -42,9 +34,9 @@ describe('connection handshake and authentication', () => {
   });
 
   it('password authentication with the URL credentials works for pg and postgres.js, and reports server parameters', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     expect((await client.query('select current_user as u')).rows[0].u).toBe('postgres');
-    const sql = postgres(srv.url, { max: 1, onnotice: () => undefined });
+    const sql = postgres(shared.srv.url, { max: 1, onnotice: () => undefined });
     try {
       const rows = await sql`select 1 as one`;
       expect(rows[0]!.one).toBe(1);
@@ -59,21 +51,21 @@ describe('connection handshake and authentication', () => {
   });
 
   it('a wrong password fails with 28P01, an unknown user too; the server keeps serving', async () => {
-    const wrong = new pg.Client({ connectionString: srv.urlFor({ password: 'not-the-password' }) });
+    const wrong = new pg.Client({ connectionString: shared.srv.urlFor({ password: 'not-the-password' }) });
     wrong.on('error', () => undefined);
     expect((await rejectionOf(wrong.connect())).code).toBe('28P01');
     await wrong.end().catch(() => undefined);
-    const stranger = new pg.Client({ connectionString: srv.urlFor({ user: 'mallory', password: 'postgres' }) });
+    const stranger = new pg.Client({ connectionString: shared.srv.urlFor({ user: 'mallory', password: 'postgres' }) });
     stranger.on('error', () => undefined);
     expect((await rejectionOf(stranger.connect())).code).toBe('28P01');
     await stranger.end().catch(() => undefined);
-    const sql = postgres(srv.urlFor({ password: 'nope' }), { max: 1, onnotice: () => undefined, connect_timeout: 20 });
+    const sql = postgres(shared.srv.urlFor({ password: 'nope' }), { max: 1, onnotice: () => undefined, connect_timeout: 20 });
     try {
       expect(((await rejectionOf(sql`select 1`)) as { code?: string }).code).toBe('28P01');
     } finally {
       await sql.end({ timeout: 5 });
     }
-    const ok = await bag.connect();
+    const ok = await shared.bag.connect();
     expect((await ok.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
   });
 
@@ -98,7 +90,7 @@ describe('connection handshake and authentication', () => {
   });
 
   it('a StartupMessage with an unsupported protocol version gets an ErrorResponse, not a silent abort', async () => {
-    const raw = await rawConnect(srv.port);
+    const raw = await rawConnect(shared.srv.port);
     try {
       const msg = startupMessage({ user: 'postgres' });
       msg.writeInt32BE(0x00040000, 4); // protocol 4.0

@@ -1,21 +1,13 @@
 import pg from 'pg';
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, dataRows, fe, RawExchange, startTestServer, waitFor, type TestServer } from './server-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { dataRows, fe, RawExchange, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 describe('simple and extended protocol', () => {
   it('pg: simple query with several statements, and extended query with parameters and types', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     // Simple protocol: several statements in one Query message; pg returns one result per statement.
     const multi = (await client.query('create table proto_t (id int primary key, note text, at timestamptz); insert into proto_t values (1, $$a$$, now()), (2, null, now()); select count(*)::int as n from proto_t')) as unknown as pg.QueryResult[];
     expect(Array.isArray(multi)).toBe(true);
@@ -35,7 +27,7 @@ describe('simple and extended protocol', () => {
   });
 
   it('pg: an error in the extended protocol reports its SQLSTATE and the connection goes on', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     const err = (await client.query('select $1::int / 0', [1]).catch((e: unknown) => e)) as { code?: string };
     expect(err.code).toBe('22012');
     const syntax = (await client.query('selec 1').catch((e: unknown) => e)) as { code?: string };
@@ -44,14 +36,14 @@ describe('simple and extended protocol', () => {
   });
 
   it('pg: pipeline mode sends many extended queries before reading, each gets its own answer', async () => {
-    const client = await bag.connect({ pipeline: true } as Partial<pg.ClientConfig>);
+    const client = await shared.bag.connect({ pipeline: true } as Partial<pg.ClientConfig>);
     const queries = Array.from({ length: 50 }, (_, i) => client.query('select $1::int * 2 as v', [i]));
     const results = await Promise.all(queries);
     expect(results.map((r) => r.rows[0].v as number)).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
   });
 
   it('raw: one write holding Parse/Bind/Describe/Execute ×3 and a single Sync answers all, in order', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     const batch = Buffer.concat([
       fe.parse('', 'select $1::int + 1 as a'),
       fe.bind('', '', ['1']),
@@ -73,7 +65,7 @@ describe('simple and extended protocol', () => {
   });
 
   it('raw: after an error mid-batch the rest is skipped until Sync, and exactly one ReadyForQuery arrives', async () => {
-    const client = await bag.connect();
+    const client = await shared.bag.connect();
     const ex = new RawExchange(Buffer.concat([
       fe.parse('', 'select 1/0'),
       fe.bind('', '', []),
@@ -92,7 +84,7 @@ describe('simple and extended protocol', () => {
   });
 
   it('postgres.js: simple (unsafe), extended (tagged), prepared and pipelined queries', async () => {
-    const sql = postgres(srv.url, { max: 2, onnotice: () => undefined });
+    const sql = postgres(shared.srv.url, { max: 2, onnotice: () => undefined });
     try {
       await sql.unsafe('create table pjs_t (id serial primary key, v text)');
       const inserted = await sql`insert into pjs_t (v) values (${'a'}), (${'b'}) returning id, v`;
@@ -114,7 +106,7 @@ describe('simple and extended protocol', () => {
   });
 
   it('postgres.js with prepare:false (unnamed statements) in a transaction', async () => {
-    const sql = postgres(srv.url, { max: 3, prepare: false, onnotice: () => undefined });
+    const sql = postgres(shared.srv.url, { max: 3, prepare: false, onnotice: () => undefined });
     try {
       await sql`create table pjs_tx (v int)`;
       await sql.begin(async (tx) => {
@@ -133,8 +125,8 @@ describe('simple and extended protocol', () => {
   });
 
   it('a split extended batch (Parse+Flush on A, B runs, then Bind/Execute/Sync on A) never gives A B\'s data', async () => {
-    const a = await bag.connect();
-    const b = await bag.connect();
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
     const ex = new RawExchange(Buffer.concat([fe.parse('', "select 'from A'::text as a_col"), fe.flush()]));
     const aDone = a.query(ex as unknown as pg.QueryConfig);
     await waitFor(() => ex.has('parseComplete'), 20_000, 'ParseComplete for A');

@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, cstr, delay, fe, frame, int32, rawConnect, startTestServer, startupMessage, waitFor, type TestServer } from './server-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { cstr, delay, fe, frame, int32, rawConnect, startTestServer, startupMessage, useSharedServer, waitFor } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 function socketOf(client: pg.Client): net.Socket {
   return (client as unknown as { connection: { stream: net.Socket } }).connection.stream;
@@ -20,14 +12,14 @@ function socketOf(client: pg.Client): net.Socket {
 
 /** After every abuse: a fresh client still connects and a query still works. */
 async function serverStillWorks(): Promise<void> {
-  const client = await bag.connect();
+  const client = await shared.bag.connect();
   expect((await client.query('select $1::int + 1 as v', [41])).rows).toEqual([{ v: 42 }]);
   expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
 }
 
 /** Writes bytes on an authenticated connection and waits for the server to close it. */
 async function abuseAuthenticated(bytes: Buffer): Promise<pg.Client & { errors: Error[] }> {
-  const victim = await bag.connect();
+  const victim = await shared.bag.connect();
   const socket = socketOf(victim);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.write(bytes);
@@ -39,7 +31,7 @@ async function abuseAuthenticated(bytes: Buffer): Promise<pg.Client & { errors: 
 
 describe('malformed input does not hurt the server or other clients', () => {
   it('garbage bytes instead of a startup packet: that connection is closed', async () => {
-    const raw = await rawConnect(srv.port);
+    const raw = await rawConnect(shared.srv.port);
     raw.socket.write(randomBytes(300));
     await Promise.race([raw.closed, delay(20_000)]);
     expect(raw.isClosed()).toBe(true);
@@ -48,7 +40,7 @@ describe('malformed input does not hurt the server or other clients', () => {
   });
 
   it('a startup packet with an absurd length is refused without waiting for 2 GB', async () => {
-    const raw = await rawConnect(srv.port);
+    const raw = await rawConnect(shared.srv.port);
     raw.socket.write(Buffer.concat([int32(0x7ffffff0), int32(196608), cstr('user'), cstr('postgres')]));
     await Promise.race([raw.closed, delay(20_000)]);
     expect(raw.isClosed()).toBe(true);
@@ -58,10 +50,10 @@ describe('malformed input does not hurt the server or other clients', () => {
 
   it('a client that sends a startup packet and vanishes, and one that sends half a startup packet', async () => {
     for (let i = 0; i < 5; i++) {
-      const raw = await rawConnect(srv.port);
+      const raw = await rawConnect(shared.srv.port);
       raw.socket.write(startupMessage({ user: 'postgres', database: 'postgres' }));
       raw.destroy();
-      const half = await rawConnect(srv.port);
+      const half = await rawConnect(shared.srv.port);
       half.socket.write(startupMessage({ user: 'postgres' }).subarray(0, 10));
       half.destroy();
     }
@@ -69,7 +61,7 @@ describe('malformed input does not hurt the server or other clients', () => {
   });
 
   it('a client that connects and sends nothing does not block others', async () => {
-    const silent = await rawConnect(srv.port);
+    const silent = await rawConnect(shared.srv.port);
     try {
       await serverStillWorks();
     } finally {
@@ -78,7 +70,7 @@ describe('malformed input does not hurt the server or other clients', () => {
   });
 
   it('after auth: a message with an absurd length closes that connection (FATAL), others go on', async () => {
-    const other = await bag.connect();
+    const other = await shared.bag.connect();
     await other.query('select 1');
     await abuseAuthenticated(Buffer.concat([Buffer.from('Q'), int32(0x7ffffff0), Buffer.from('select 1')]));
     expect((await other.query('select 2 as two')).rows).toEqual([{ two: 2 }]);
@@ -92,7 +84,7 @@ describe('malformed input does not hurt the server or other clients', () => {
   });
 
   it('after auth: a truncated Query followed by the client vanishing', async () => {
-    const victim = await bag.connect();
+    const victim = await shared.bag.connect();
     const socket = socketOf(victim);
     const q = fe.query('select 123456');
     socket.write(q.subarray(0, q.length - 5));
@@ -103,7 +95,7 @@ describe('malformed input does not hurt the server or other clients', () => {
 
   it('after auth: garbage bytes inside a well-formed frame get an error, not a crash', async () => {
     // A Bind with a parameter count that does not match its body.
-    const victim = await bag.connect();
+    const victim = await shared.bag.connect();
     const socket = socketOf(victim);
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write(Buffer.concat([fe.parse('', 'select $1::int'), frame('B', Buffer.concat([cstr(''), cstr(''), Buffer.from([0, 0, 0, 5]), int32(999)])), fe.sync()]));
@@ -113,22 +105,22 @@ describe('malformed input does not hurt the server or other clients', () => {
   });
 
   it('a client that vanishes in the middle of an extended batch (Parse+Bind+Flush) does not block or leak', async () => {
-    const victim = await bag.connect();
+    const victim = await shared.bag.connect();
     const socket = socketOf(victim);
     socket.write(Buffer.concat([fe.parse('', "select 'victim'::text as leaked"), fe.bind('', '', []), fe.flush()]));
     await delay(100);
     socket.destroy();
-    const other = await bag.connect();
+    const other = await shared.bag.connect();
     const res = await other.query("select 'mine'::text as col");
     expect(res.rows).toEqual([{ col: 'mine' }]);
     expect(res.fields.map((f) => f.name)).toEqual(['col']);
   });
 
   it('many connections opened and destroyed abruptly while others query', async () => {
-    const worker = await bag.connect();
+    const worker = await shared.bag.connect();
     const churn = (async () => {
       for (let i = 0; i < 20; i++) {
-        const c = await bag.connect();
+        const c = await shared.bag.connect();
         if (i % 2 === 0) void c.query('select pg_sleep(0)').catch(() => undefined);
         socketOf(c).destroy();
       }

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startDbServer, type DbServer, type DbServerOptions } from '../../src/server/db-server.js';
 
 /**
@@ -380,4 +381,26 @@ export async function startChildServer(): Promise<ChildServer> {
   }
   const info = JSON.parse(out.split('\n')[0]!) as { port: number; url: string };
   return { ...info, child, stderr: () => err, cleanup };
+}
+
+export interface SharedServer<S extends { url: string; cleanup(): Promise<void> }> {
+  /** Set in beforeAll. */
+  srv: S;
+  /** Clients of the current test; ended after each test. */
+  bag: ClientBag;
+}
+
+/**
+ * One server for the tests of a file (or of the describe block it is called in): started before them,
+ * every client a test opened through `bag` ended after it, the server and its temp dir removed at the end.
+ */
+export function useSharedServer<S extends { url: string; cleanup(): Promise<void> }>(start: () => Promise<S>): SharedServer<S> {
+  const shared = {} as SharedServer<S>;
+  beforeAll(async () => {
+    shared.srv = await start();
+    shared.bag = new ClientBag(shared.srv.url);
+  });
+  afterEach(async () => shared.bag?.endAll());
+  afterAll(async () => shared.srv?.cleanup());
+  return shared;
 }

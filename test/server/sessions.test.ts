@@ -1,21 +1,13 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, delay, rejectionOf, startTestServer, waitFor, type TestServer } from './server-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { delay, rejectionOf, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
 
-let srv: TestServer;
-let bag: ClientBag;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  bag = new ClientBag(srv.url);
-});
-afterEach(async () => bag.endAll());
-afterAll(async () => srv?.cleanup());
+const shared = useSharedServer(startTestServer);
 
 describe('per-client session state', () => {
   it('protocol-level named statements are per client: two clients both use "s1" with different SQL', async () => {
-    const a = await bag.connect();
-    const b = await bag.connect();
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
     const runs = Array.from({ length: 30 }, async (_, i) => {
       const [ra, rb] = await Promise.all([
         a.query({ name: 's1', text: 'select $1::int + 1000 as a_val', values: [i] }),
@@ -28,7 +20,7 @@ describe('per-client session state', () => {
   });
 
   it('four connections with the same statement name and different SQL: no "already exists" errors', async () => {
-    const clients = await Promise.all(Array.from({ length: 4 }, () => bag.connect()));
+    const clients = await Promise.all(Array.from({ length: 4 }, () => shared.bag.connect()));
     const results = await Promise.allSettled(clients.flatMap((c, k) => Array.from({ length: 25 }, (_, i) =>
       c.query({ name: 'shared_name', text: `select ${k}::int as k, $1::int as i`, values: [i] }).then((r) => {
         expect(r.rows).toEqual([{ k, i }]);
@@ -37,17 +29,17 @@ describe('per-client session state', () => {
   });
 
   it('a named statement of a client that disconnected does not block or leak into a new client', async () => {
-    const a = await bag.connect();
+    const a = await shared.bag.connect();
     await a.query({ name: 'leaky', text: 'select 1 as one', values: [] });
     await a.end();
-    const b = await bag.connect();
+    const b = await shared.bag.connect();
     const r = await b.query({ name: 'leaky', text: "select 'two'::text as two", values: [] });
     expect(r.rows).toEqual([{ two: 'two' }]);
   });
 
   it('SQL PREPARE/EXECUTE are per client too', async () => {
-    const a = await bag.connect();
-    const b = await bag.connect();
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
     await a.query('prepare p1 as select 1 as which');
     await b.query("prepare p1 as select 'b'::text as which");
     expect((await a.query('execute p1')).rows).toEqual([{ which: 1 }]);
@@ -58,8 +50,8 @@ describe('per-client session state', () => {
   });
 
   it('SET timezone / search_path / statement_timeout in client A are not seen by client B', async () => {
-    const a = await bag.connect();
-    const b = await bag.connect();
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
     await a.query('create schema if not exists other_schema');
     await a.query("set timezone = 'Asia/Tokyo'");
     await a.query('set search_path = other_schema, public');
@@ -87,7 +79,7 @@ describe('per-client session state', () => {
   });
 
   it('SET LOCAL ends with the transaction, RESET restores, and settings of a closed client do not survive it', async () => {
-    const a = await bag.connect();
+    const a = await shared.bag.connect();
     await a.query('begin');
     await a.query("set local timezone = 'Europe/Paris'");
     expect((await a.query('show timezone')).rows[0].TimeZone).toBe('Europe/Paris');
@@ -95,7 +87,7 @@ describe('per-client session state', () => {
     expect((await a.query('show timezone')).rows[0].TimeZone).not.toBe('Europe/Paris');
     await a.query("set search_path = nowhere");
     await a.end();
-    const b = await bag.connect();
+    const b = await shared.bag.connect();
     expect((await b.query('show search_path')).rows[0].search_path).not.toBe('nowhere');
     await b.query('create table after_close_t (v int)');
     expect((await b.query('select count(*)::int as n from after_close_t')).rows[0].n).toBe(0);
@@ -110,10 +102,10 @@ describe('LISTEN/NOTIFY', () => {
   }
 
   it('a notification reaches every client listening on that channel and no other client', async () => {
-    const l1 = await bag.connect();
-    const l2 = await bag.connect();
-    const other = await bag.connect();
-    const sender = await bag.connect();
+    const l1 = await shared.bag.connect();
+    const l2 = await shared.bag.connect();
+    const other = await shared.bag.connect();
+    const sender = await shared.bag.connect();
     const got1 = collect(l1);
     const got2 = collect(l2);
     const gotOther = collect(other);
@@ -135,8 +127,8 @@ describe('LISTEN/NOTIFY', () => {
   });
 
   it('a notification sent inside a transaction arrives only on commit, not on rollback', async () => {
-    const listener = await bag.connect();
-    const sender = await bag.connect();
+    const listener = await shared.bag.connect();
+    const sender = await shared.bag.connect();
     const got = collect(listener);
     await listener.query('listen chan_tx');
     await sender.query('begin');
@@ -152,10 +144,10 @@ describe('LISTEN/NOTIFY', () => {
   });
 
   it('UNLISTEN and disconnect stop delivery to that client while others keep receiving', async () => {
-    const stays = await bag.connect();
-    const leaves = await bag.connect();
-    const unlistens = await bag.connect();
-    const sender = await bag.connect();
+    const stays = await shared.bag.connect();
+    const leaves = await shared.bag.connect();
+    const unlistens = await shared.bag.connect();
+    const sender = await shared.bag.connect();
     const gotStays = collect(stays);
     const gotUnlistens = collect(unlistens);
     await stays.query('listen chan_c');
@@ -172,7 +164,7 @@ describe('LISTEN/NOTIFY', () => {
   });
 
   it('a listening client that also notifies receives its own notification (as in Postgres)', async () => {
-    const self = await bag.connect();
+    const self = await shared.bag.connect();
     const got = collect(self);
     await self.query('listen chan_self');
     await self.query("notify chan_self, 'me'");
