@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PpgError } from '../ppg-error.js';
+import { copyTree } from './copy-tree.js';
 
 /**
  * New databases start as a copy of a pristine PGlite data directory made once per PGlite version: initdb in
@@ -96,7 +97,7 @@ export async function createDataDirFromTemplate(cacheDir: string, dataDir: strin
   const staging = `${dataDir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(path.dirname(dataDir), { recursive: true });
   try {
-    await cp(template, staging, { recursive: true });
+    await copyTree(template, staging);
     if (databaseName !== TEMPLATE_DATABASE) await renameDatabase(staging, databaseName);
     await rename(staging, dataDir);
   } finally {
