@@ -9,10 +9,9 @@ import { register as registerDev } from './commands/dev.js';
 /**
  * The one place that knows every top-level command. Each command module exports
  * `register(program, io)` and stays thin: parse flags, one call into src/instances or src/cloud, render.
+ * Command modules import their implementation inside the action, so `ppg dev` never loads the cloud code.
  */
 export function registerCommands(program: Command, io: CliIo): void {
-  void program;
-  void io;
   registerDev(program, io);
   registerInit(program, io);
   registerCreateDb(program, io);

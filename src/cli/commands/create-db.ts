@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { isPpgError, PpgError } from '../../ppg-error.js';
-import { listCreateDbRegions, runCreateDb } from '../../cloud/create-db-run.js';
-import { pickRegionFromList } from '../../cloud/terminal-prompt.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 
 interface CreateDbFlags {
@@ -41,6 +39,8 @@ export function register(program: Command, io: CliIo): void {
       if (flags.json && flags.env) writeLine(io.stderr, `warning: --env is not written in --json mode (as in create-db); ${flags.env} is unchanged.`);
       let printed = false;
       try {
+        const { runCreateDb } = await import('../../cloud/create-db-run.js');
+        const { pickRegionFromList } = await import('../../cloud/terminal-prompt.js');
         const run = await runCreateDb({
           env: io.env,
           cwd: io.cwd,
@@ -89,6 +89,7 @@ export function register(program: Command, io: CliIo): void {
     .action(async (flags: { json?: boolean }, command: Command) => {
       // `ppg create-db regions --json`: commander hands --json to the parent command unless positional options are on.
       const json = Boolean(flags.json || command.parent?.opts().json);
+      const { listCreateDbRegions } = await import('../../cloud/create-db-run.js');
       const regions = await listCreateDbRegions(io.env);
       if (json) return writeLine(io.stdout, JSON.stringify(regions, null, 2));
       writeLine(io.stderr, 'Available Prisma Postgres regions:');

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { PpgError } from '../../ppg-error.js';
-import { initDb, initLocal } from '../../cloud/init-db.js';
-import { askYesNo } from '../../cloud/terminal-prompt.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 
 interface InitFlags {
@@ -36,12 +34,15 @@ export function register(program: Command, io: CliIo): void {
         });
       }
       if (flags.local) {
+        const { initLocal } = await import('../../cloud/init-db.js');
         const local = await initLocal({ cwd: io.cwd });
         writeLine(io.stderr, `Restored the local DATABASE_URL (${local.localHost}) in ${local.envPath}.`);
         if (local.cloudHost) writeLine(io.stderr, `The Prisma Postgres URL (${local.cloudHost}) is kept as a comment above it.`);
         return;
       }
       const interactive = io.isTTY && Boolean(process.stdin.isTTY) && !flags.yes;
+      const { initDb } = await import('../../cloud/init-db.js');
+      const { askYesNo } = await import('../../cloud/terminal-prompt.js');
       const result = await initDb({
         cwd: io.cwd,
         env: io.env,

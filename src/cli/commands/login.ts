@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { credentialsPath, resolveEndpoints } from '../../cloud/cloud-endpoints.js';
-import { loginWithBrowser } from '../../cloud/login-flow.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 
 /** `ppg login`: browser login (OAuth 2.0 + PKCE) to Prisma; the tokens are stored for `ppg init --db`. */
@@ -11,6 +9,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--no-browser', 'only print the URL; do not try to open a browser')
     .action(async (flags: { browser: boolean }) => {
       const timeout = Number(io.env.PPG_LOGIN_TIMEOUT_MS);
+      const { credentialsPath, resolveEndpoints } = await import('../../cloud/cloud-endpoints.js');
+      const { loginWithBrowser } = await import('../../cloud/login-flow.js');
       const login = await loginWithBrowser({
         endpoints: resolveEndpoints(io.env),
         env: io.env,

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { credentialsPath } from '../../cloud/cloud-endpoints.js';
-import { removeStoredLogin } from '../../cloud/credentials-store.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 
 /** `ppg logout`: forgets the stored Prisma login. Service tokens in the environment are not affected. */
@@ -9,6 +7,8 @@ export function register(program: Command, io: CliIo): void {
     .command('logout')
     .description('remove the stored Prisma login')
     .action(async () => {
+      const { credentialsPath } = await import('../../cloud/cloud-endpoints.js');
+      const { removeStoredLogin } = await import('../../cloud/credentials-store.js');
       const path = credentialsPath(io.env);
       const removed = await removeStoredLogin(path);
       writeLine(io.stderr, removed ? `Logged out; removed ${path}.` : 'Not logged in; nothing to remove.');
