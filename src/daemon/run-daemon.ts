@@ -78,8 +78,24 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
   const claim = await claimInstance(paths, config, log);
   let server: Awaited<ReturnType<typeof serveOnPort>> | undefined;
   let companions: PrismaCompanions | undefined;
+  let companionsStarting: Promise<PrismaCompanions> | undefined;
   try {
     const others = await readOtherInstances(config.stateRoot, config.name);
+    // The companions start while the main database opens: they need only its port.
+    const startCompanions = (databasePort: number): Promise<PrismaCompanions> => servePrismaCompanions({
+      stateRoot: config.stateRoot,
+      name: config.name,
+      shadowDataDir: paths.shadowData,
+      templateCacheDir: templatesDir(config.stateRoot),
+      host: claim.record.host,
+      user: claim.record.user,
+      password: claim.record.password,
+      databasePort,
+      previousHttpPort: claim.record.httpPort ?? null,
+      previousShadowPort: claim.record.shadowPort ?? null,
+      others,
+      log,
+    });
     server = await serveOnPort({
       stateRoot: config.stateRoot,
       name: config.name,
@@ -91,21 +107,12 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       previous: claim.record.port,
       others,
       log,
+      onListening: (port) => {
+        companionsStarting = startCompanions(port);
+        companionsStarting.catch(() => undefined); // awaited below; a failure is handled there
+      },
     });
-    companions = await servePrismaCompanions({
-      stateRoot: config.stateRoot,
-      name: config.name,
-      shadowDataDir: paths.shadowData,
-      templateCacheDir: templatesDir(config.stateRoot),
-      host: claim.record.host,
-      user: claim.record.user,
-      password: claim.record.password,
-      databasePort: server.port,
-      previousHttpPort: claim.record.httpPort ?? null,
-      previousShadowPort: claim.record.shadowPort ?? null,
-      others,
-      log,
-    });
+    companions = await (companionsStarting ?? startCompanions(server.port));
     const record: InstanceRecord = {
       ...claim.record,
       port: server.port,
@@ -137,7 +144,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       },
     };
   } catch (error) {
-    await companions?.close().catch(() => undefined);
+    await (companions ?? (await companionsStarting?.catch(() => undefined)))?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await releaseInstance(paths, claim.release).catch(() => undefined);
     throw error instanceof PpgError || !(error instanceof Error)

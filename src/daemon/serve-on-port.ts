@@ -57,6 +57,8 @@ export interface ServeOptions {
   /** Ports of the other instances (readOtherInstances). */
   others: OtherInstances;
   log: (line: string) => void;
+  /** The port is bound (the database is still opening). */
+  onListening?: (port: number) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function serveOnPort(options: ServeOptions): Promise<DbServer> {
       user: options.user,
       password: options.password,
       log: options.log,
+      ...(options.onListening ? { onListening: options.onListening } : {}),
     }),
   });
 }

@@ -43,6 +43,8 @@ export interface DbServerOptions {
    * never be used (the shadow database server), so they cost no PGlite memory until then.
    */
   openOnFirstConnection?: boolean;
+  /** Called once the port is bound, before the main database opens (its PGlite start takes ~0.3 s). */
+  onListening?: (port: number) => void;
 }
 
 export interface DbServer {
@@ -155,6 +157,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
   });
   // The port is bound before the engine opens, so a taken port costs no PGlite start; clients that
   // connect meanwhile wait for the engine after authenticating.
+  options.onListening?.((server.address() as net.AddressInfo).port);
   if (!options.openOnFirstConnection) {
     mainReady = registry.openMain();
     try {
