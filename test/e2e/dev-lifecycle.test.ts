@@ -33,6 +33,7 @@ describe('ppg dev (foreground)', () => {
   it('serves until SIGINT, rolls back open transactions, exits 0, keeps committed data', async () => {
     const first = spawnPpg(['dev'], { env: box().env, cwd: box().project });
     const [url] = await first.waitFor(/^postgres:\/\/\S+$/m);
+    await first.waitFor(/^DATABASE_URL=/m);
     expect(first.stdout()).toContain(`DATABASE_URL="${url.replace("127.0.0.1", "localhost").replace("/postgres?", "/template1?")}"`);
     await withClient(url, async (client) => {
       await client.query('create table notes (body text)');

@@ -74,8 +74,8 @@ Environment:
       const { runForeground } = await import('../../instances/run-foreground.js');
       await runForeground(request, {
         onReady: async (record) => {
-          writeLine(io.stdout, record.url ?? '');
-          await printPrismaLines(io, record);
+          // One write, so whoever waits for the URL line also has the lines under it.
+          writeLine(io.stdout, [record.url ?? '', ...(await prismaLines(record))].join('\n'));
           if (options.env !== undefined) await writeEnv(io, record, options.env);
           writeLine(io.stderr, `instance '${name}' is ready (project ${record.projectDir}); press Ctrl-C to stop`);
         },
@@ -90,16 +90,18 @@ Environment:
   registerDevLogs(dev, io);
 }
 
-async function printPrismaLines(io: CliIo, record: InstanceRecord): Promise<void> {
+async function prismaLines(record: InstanceRecord): Promise<string[]> {
   const { prismaUrlsOf } = await import('../../instances/record-urls.js');
   const urls = prismaUrlsOf(record);
-  if (!urls) return;
-  writeLine(io.stdout);
-  writeLine(io.stdout, '# For Prisma, put these lines in .env (or start with: ppg dev --env):');
-  writeLine(io.stdout, `DATABASE_URL="${urls.databaseUrl}"`);
-  writeLine(io.stdout, `SHADOW_DATABASE_URL="${urls.shadowDatabaseUrl}"`);
-  writeLine(io.stdout, '# Prisma Client with accelerateUrl (HTTP), as `prisma dev` prints it:');
-  writeLine(io.stdout, `# DATABASE_URL="${urls.prismaPostgresUrl}"`);
+  if (!urls) return [];
+  return [
+    '',
+    '# For Prisma, put these lines in .env (or start with: ppg dev --env):',
+    `DATABASE_URL="${urls.databaseUrl}"`,
+    `SHADOW_DATABASE_URL="${urls.shadowDatabaseUrl}"`,
+    '# Prisma Client with accelerateUrl (HTTP), as `prisma dev` prints it:',
+    `# DATABASE_URL="${urls.prismaPostgresUrl}"`,
+  ];
 }
 
 /** Writes the URLs into .env and says so on stderr (host and ports only; the file holds the rest). */
