@@ -22,12 +22,17 @@ export interface EnvFileUpdate extends EnvMergeResult {
 }
 
 /**
- * Reads `path`, merges `vars` with setEnvVars and writes the result atomically (only when something
- * changed). Creates the file when missing. Fails with `env_read_failed` / `env_write_failed` without touching the file.
+ * Reads `path`, merges `vars` with setEnvVars (a function gets the current text, for values that depend
+ * on it) and writes the result atomically (only when something changed). Creates the file when missing.
+ * Fails with `env_read_failed` / `env_write_failed` without touching the file.
  */
-export async function updateEnvFile(path: string, vars: Record<string, EnvValue>, options: SetEnvOptions = {}): Promise<EnvFileUpdate> {
+export async function updateEnvFile(
+  path: string,
+  vars: Record<string, EnvValue> | ((before: string | undefined) => Record<string, EnvValue>),
+  options: SetEnvOptions = {},
+): Promise<EnvFileUpdate> {
   const before = await readEnvFile(path);
-  const result = setEnvVars(before ?? '', vars, options);
+  const result = setEnvVars(before ?? '', typeof vars === 'function' ? vars(before) : vars, options);
   if (before === undefined || result.text !== before) {
     try {
       await writeFileAtomic(path, result.text);

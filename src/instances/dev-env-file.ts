@@ -1,4 +1,4 @@
-import { readEnvFile, updateEnvFile, type EnvFileUpdate } from '../env/env-file.js';
+import { updateEnvFile, type EnvFileUpdate } from '../env/env-file.js';
 import { readEnvVar } from '../env/env-merge.js';
 import type { PrismaDevUrls } from '../prisma/prisma-dev-urls.js';
 
@@ -18,18 +18,13 @@ function wantsHttpUrl(current: string | undefined): boolean {
  * whose password the API shows only once) kept as a marker comment right above it.
  */
 export async function writeDevEnv(envPath: string, urls: PrismaDevUrls): Promise<EnvFileUpdate & { path: string }> {
-  const current = readEnvVarOf(await readEnvFile(envPath));
   const update = await updateEnvFile(
     envPath,
-    {
-      DATABASE_URL: wantsHttpUrl(current) ? urls.prismaPostgresUrl : urls.databaseUrl,
+    (before) => ({
+      DATABASE_URL: wantsHttpUrl(before === undefined ? undefined : readEnvVar(before, 'DATABASE_URL')) ? urls.prismaPostgresUrl : urls.databaseUrl,
       SHADOW_DATABASE_URL: urls.shadowDatabaseUrl,
-    },
+    }),
     { commentPrevious: DEV_ENV_MARKER, dropMarker: INIT_DB_LOCAL_MARKER },
   );
   return { ...update, path: envPath };
-}
-
-function readEnvVarOf(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : readEnvVar(text, 'DATABASE_URL');
 }
