@@ -77,7 +77,6 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
   await ensureInstanceDir(paths);
   const claim = await claimInstance(paths, config, log);
   let server: Awaited<ReturnType<typeof serveOnPort>> | undefined;
-  let companions: PrismaCompanions | undefined;
   let companionsStarting: Promise<PrismaCompanions> | undefined;
   try {
     const others = await readOtherInstances(config.stateRoot, config.name);
@@ -112,7 +111,9 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
         companionsStarting.catch(() => undefined); // awaited below; a failure is handled there
       },
     });
-    companions = await (companionsStarting ?? startCompanions(server.port));
+    // startDbServer reports the port before it resolves; the fallback only guards that contract.
+    companionsStarting ??= startCompanions(server.port);
+    const companions = await companionsStarting;
     const record: InstanceRecord = {
       ...claim.record,
       port: server.port,
@@ -124,7 +125,6 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
     await writeRecord(paths.record, record);
     log(`ready: ${record.url} (pid ${process.pid})`);
     const running = server;
-    const runningCompanions = companions;
     let stopping: Promise<void> | undefined;
     return {
       record,
@@ -133,7 +133,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
           log('shutting down');
           try {
             // The HTTP endpoint first: its open transactions roll back through the wire server.
-            await runningCompanions.close();
+            await companions.close();
             await running.close();
           } finally {
             await releaseInstance(paths, claim.release);
@@ -144,7 +144,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       },
     };
   } catch (error) {
-    await (companions ?? (await companionsStarting?.catch(() => undefined)))?.close().catch(() => undefined);
+    await (await companionsStarting?.catch(() => undefined))?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await releaseInstance(paths, claim.release).catch(() => undefined);
     throw error instanceof PpgError || !(error instanceof Error)
