@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { PostgresConnection, type ScramSha256Data } from 'pg-gateway';
 import { errorResponse, parseErrorFields, concatBytes } from './wire-messages.js';
+import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, saslInitialResponseError, StartupFramer } from './startup-framer.js';
 
 /**
  * The pre-session part of a connection: SSLRequest, StartupMessage and SCRAM authentication are done by
@@ -19,11 +20,7 @@ export interface Handshake {
   params: Record<string, string>;
 }
 
-const SSL_REQUEST = 80877103;
-const GSSENC_REQUEST = 80877104;
-const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3_0 = 196608;
-const MAX_STARTUP_PACKET = 10_000;
 // pg-gateway treats null as "handled, nothing to send" although its types do not admit it.
 const HANDLED = null as unknown as undefined;
 
@@ -48,8 +45,12 @@ function standardizeAuthFailure(chunk: Uint8Array): Uint8Array {
 export function performHandshake(socket: Socket, options: HandshakeOptions): Promise<Handshake | null> {
   return new Promise((resolve) => {
     let settled = false;
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    let initial = true;
+    const framer = new StartupFramer();
+    // pg-gateway pulls one message at a time, so whatever follows the last authentication message stays
+    // here and goes back to the socket for the session.
+    const queue: Uint8Array[] = [];
+    let waiting: ReadableStreamDefaultController<Uint8Array> | null = null;
+    let ended = false;
     const finish = (result: Handshake | null) => {
       if (settled) return;
       settled = true;
@@ -58,7 +59,12 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       socket.off('close', onClose);
       // Until the session attaches its reader, bytes must wait in the socket instead of being dropped.
       socket.pause();
-      if (!result) socket.destroy();
+      if (!result) {
+        socket.destroy();
+      } else {
+        const rest = concatBytes([...queue, framer.takeRest()]);
+        if (rest.length > 0) socket.unshift(Buffer.from(rest));
+      }
       resolve(result);
     };
     const timer = setTimeout(() => {
@@ -67,38 +73,44 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     }, options.timeoutMs);
     timer.unref();
 
+    const deliver = () => {
+      if (!waiting) return;
+      const next = queue.shift();
+      if (next) {
+        const controller = waiting;
+        waiting = null;
+        controller.enqueue(next);
+      } else if (ended) {
+        waiting.close();
+        waiting = null;
+      }
+    };
     const onData = (chunk: Buffer) => {
-      if (initial && chunk.length >= 4) {
-        // pg-gateway would wait forever for an absurd startup length; Postgres rejects it at once.
-        const length = chunk.readInt32BE(0);
-        if (length < 8 || length > MAX_STARTUP_PACKET) {
-          fatal(socket, '08P01', 'invalid length of startup packet');
+      for (const event of framer.push(chunk)) {
+        if (event.kind === 'message') {
+          queue.push(event.bytes);
+        } else {
+          if (event.kind === 'fatal') fatal(socket, event.code, event.message);
           finish(null);
           return;
         }
       }
-      try {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      } catch {
-        finish(null);
-      }
+      deliver();
     };
     const onClose = () => {
-      try {
-        controller.close();
-      } catch {
-        // already closed
-      }
+      ended = true;
+      deliver();
       finish(null);
     };
     socket.on('data', onData);
     socket.on('close', onClose);
 
     const readable = new ReadableStream<Uint8Array>({
-      start(c) {
-        controller = c;
+      pull(controller) {
+        waiting = controller;
+        deliver();
       },
-    });
+    }, { highWaterMark: 0 });
     const writable = new WritableStream<Uint8Array>({
       write(chunk) {
         if (!socket.destroyed) socket.write(standardizeAuthFailure(chunk));
@@ -111,6 +123,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
         finish(null);
       },
     });
+    let passwordMessages = 0;
 
     const connection = new PostgresConnection({ readable, writable }, {
       auth: {
@@ -119,11 +132,9 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       },
       onMessage(message, state) {
         if (state.step === 'AwaitingInitialMessage') {
-          initial = false;
           const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
           const code = message.length >= 8 ? view.getInt32(4) : 0;
           if (message.length === 8 && code === GSSENC_REQUEST) {
-            initial = true;
             return new Uint8Array([0x4e]);
           }
           if (message.length === 16 && code === CANCEL_REQUEST) {
@@ -132,7 +143,6 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
             return HANDLED;
           }
           if (message.length === 8 && code === SSL_REQUEST) {
-            initial = true;
             return undefined;
           }
           if (code >>> 16 === 3 && code !== PROTOCOL_3_0) {
@@ -153,8 +163,10 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
           }
           return undefined;
         }
-        if (state.step === 'PerformingAuthentication' && message[0] !== 0x70) {
-          fatal(socket, '08P01', `expected password response, got message type ${message[0]}`);
+        // The first password message of SCRAM is the SASLInitialResponse; pg-gateway trusts its lengths.
+        const problem = state.step === 'PerformingAuthentication' && passwordMessages++ === 0 ? saslInitialResponseError(message) : null;
+        if (problem) {
+          fatal(socket, '08P01', problem);
           finish(null);
           return HANDLED;
         }

@@ -1,0 +1,115 @@
+/**
+ * Cuts the bytes a client sends before it is authenticated into whole messages, and judges each one the way
+ * Postgres' postmaster does, before pg-gateway sees it. pg-gateway frames a chunk with the rules of the
+ * state it had when the chunk arrived: bytes that follow the startup packet in the same write are read as
+ * untyped frames, and a length of 0 there makes its loop spin forever (one packet froze the whole server).
+ * Feeding it exactly one message per read, each a fresh buffer, keeps it on the path it handles well.
+ */
+export const MAX_STARTUP_PACKET = 10_000;
+/** Postgres' PG_MAX_AUTH_TOKEN_LENGTH: the largest password/SASL message it reads. */
+export const MAX_AUTH_MESSAGE = 65_535;
+
+export const SSL_REQUEST = 80877103;
+export const GSSENC_REQUEST = 80877104;
+export const CANCEL_REQUEST = 80877102;
+
+const PASSWORD_MESSAGE = 0x70;
+const TERMINATE = 0x58;
+
+export type StartupEvent =
+  /** A message for pg-gateway (a copy, never a view into the client's chunk). */
+  | { kind: 'message'; bytes: Uint8Array }
+  /** The client said goodbye (Terminate) before authenticating: close quietly, as Postgres does. */
+  | { kind: 'terminate' }
+  /** The connection must end with this FATAL error. */
+  | { kind: 'fatal'; code: string; message: string };
+
+export class StartupFramer {
+  private buffered: Uint8Array = new Uint8Array(0);
+  /** After a StartupMessage (not an SSL/GSSENC request), messages carry a type byte. */
+  private typed = false;
+  private failed = false;
+
+  /** Feeds a chunk; returns the events it completes, in order. After a fatal event nothing more is returned. */
+  push(chunk: Uint8Array): StartupEvent[] {
+    if (this.failed) return [];
+    // A plain Uint8Array copy: Buffer's slice() would be a view, and pg-gateway reads views wrongly.
+    this.buffered = this.buffered.length === 0 ? new Uint8Array(chunk) : concat(this.buffered, chunk);
+    const events: StartupEvent[] = [];
+    for (;;) {
+      const event = this.typed ? this.nextTyped() : this.nextUntyped();
+      if (!event) break;
+      events.push(event);
+      if (event.kind !== 'message') {
+        this.failed = true;
+        this.buffered = new Uint8Array(0);
+        break;
+      }
+    }
+    return events;
+  }
+
+  /** Bytes received but not yet returned as a message: they belong to whoever reads the socket next. */
+  takeRest(): Uint8Array {
+    const rest = this.buffered;
+    this.buffered = new Uint8Array(0);
+    return rest;
+  }
+
+  private nextUntyped(): StartupEvent | null {
+    if (this.buffered.length < 4) return null;
+    const length = readInt32(this.buffered, 0);
+    if (length < 8 || length > MAX_STARTUP_PACKET) return { kind: 'fatal', code: '08P01', message: 'invalid length of startup packet' };
+    if (this.buffered.length < length) return null;
+    const bytes = this.take(length);
+    const code = readInt32(bytes, 4);
+    if (code !== SSL_REQUEST && code !== GSSENC_REQUEST && code !== CANCEL_REQUEST) this.typed = true;
+    return { kind: 'message', bytes };
+  }
+
+  private nextTyped(): StartupEvent | null {
+    if (this.buffered.length < 1) return null;
+    const type = this.buffered[0]!;
+    if (type === TERMINATE) return { kind: 'terminate' };
+    if (type !== PASSWORD_MESSAGE) {
+      return { kind: 'fatal', code: '08P01', message: `expected password response, got message type ${type}` };
+    }
+    if (this.buffered.length < 5) return null;
+    const length = readInt32(this.buffered, 1);
+    if (length < 4 || length > MAX_AUTH_MESSAGE) return { kind: 'fatal', code: '08P01', message: `invalid message length ${length}` };
+    if (this.buffered.length < 1 + length) return null;
+    return { kind: 'message', bytes: this.take(1 + length) };
+  }
+
+  private take(length: number): Uint8Array {
+    const bytes = this.buffered.slice(0, length);
+    this.buffered = this.buffered.subarray(length);
+    return bytes;
+  }
+}
+
+/**
+ * Checks a SASLInitialResponse body (after type and length) the way Postgres does: a mechanism name, then a
+ * length that is -1 or exactly the rest. Returns an error message, or null when well-formed.
+ */
+export function saslInitialResponseError(message: Uint8Array): string | null {
+  const body = message.subarray(5);
+  const nul = body.indexOf(0);
+  if (nul < 0) return 'invalid SASL initial response: no mechanism name';
+  const rest = body.length - nul - 1;
+  if (rest < 4) return 'invalid SASL initial response: no response length';
+  const declared = readInt32(body, nul + 1);
+  if (declared !== -1 && declared !== rest - 4) return 'invalid SASL initial response: length does not match the message';
+  return null;
+}
+
+function readInt32(bytes: Uint8Array, offset: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(offset);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

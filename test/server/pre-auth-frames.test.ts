@@ -1,0 +1,71 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cstr, frame, int32, rawConnect, startChildServer, startupMessage, type ChildServer } from './server-fixture.js';
+
+/**
+ * Frames that arrive before authentication is done. The server runs in a child process: a handshake that
+ * spins would freeze an in-process server together with the test runner.
+ */
+let srv: ChildServer;
+beforeAll(async () => {
+  srv = await startChildServer();
+});
+afterAll(async () => srv?.cleanup());
+
+/** A healthy client must connect and get an answer within `ms`, or the server counts as frozen. */
+async function answersWithin(ms: number): Promise<void> {
+  const client = new pg.Client({ connectionString: srv.url, connectionTimeoutMillis: ms, query_timeout: ms });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    expect((await client.query('select 41 + 1 as v')).rows).toEqual([{ v: 42 }]);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const startup = startupMessage({ user: 'postgres', database: 'postgres' });
+
+describe('bytes sent with the startup packet, before authentication', () => {
+  it('a type-0 frame in the same write as the startup packet does not freeze the server (the reported one-packet DoS)', async () => {
+    const raw = await rawConnect(srv.port);
+    raw.socket.write(Buffer.concat([startup, Buffer.from([0x00, 0, 0, 0, 12]), Buffer.alloc(8)]));
+    await raw.until((data) => data.length > 0, 5_000);
+    raw.destroy();
+    await answersWithin(2_000);
+  });
+
+  it('a zero-length frame, a short frame and a huge length right after the startup packet', async () => {
+    for (const tail of [Buffer.alloc(8), Buffer.concat([Buffer.from('p'), int32(2)]), Buffer.concat([Buffer.from('p'), int32(0x7ffffff0)])]) {
+      const raw = await rawConnect(srv.port);
+      raw.socket.write(Buffer.concat([startup, tail]));
+      await Promise.race([raw.closed, raw.until((data) => data.includes(Buffer.from('E')), 3_000)]);
+      raw.destroy();
+      await answersWithin(2_000);
+    }
+  });
+
+  it('a password message that is not SASL, and a SASL response with lengths that lie', async () => {
+    const bodies = [
+      frame('p', cstr('plaintext')),
+      frame('p', Buffer.concat([cstr('SCRAM-SHA-256'), int32(1_000_000), Buffer.from('n,,n=,r=abc')])),
+      frame('p', Buffer.concat([cstr('SCRAM-SHA-256'), int32(-5)])),
+      frame('p', Buffer.from('no terminator')),
+    ];
+    for (const body of bodies) {
+      const raw = await rawConnect(srv.port);
+      raw.socket.write(Buffer.concat([startup, body]));
+      await Promise.race([raw.closed, raw.until(() => false, 2_000).catch(() => undefined)]);
+      raw.destroy();
+      await answersWithin(2_000);
+    }
+    expect(srv.stderr()).not.toMatch(/RangeError|TypeError/);
+  });
+
+  it('after all of that, a normal login and query still work', async () => {
+    const client = new pg.Client({ connectionString: srv.url });
+    await client.connect();
+    expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    await client.end();
+  });
+});
