@@ -47,8 +47,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     let settled = false;
     const framer = new StartupFramer();
     // pg-gateway pulls one message at a time, so whatever follows the last authentication message stays
-    // here and goes back to the socket for the session.
-    const queue: Uint8Array[] = [];
+    // in the framer and goes back to the socket for the session.
     let waiting: ReadableStreamDefaultController<Uint8Array> | null = null;
     let ended = false;
     const finish = (result: Handshake | null) => {
@@ -62,7 +61,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       if (!result) {
         socket.destroy();
       } else {
-        const rest = concatBytes([...queue, framer.takeRest()]);
+        const rest = framer.takeRest();
         if (rest.length > 0) socket.unshift(Buffer.from(rest));
       }
       resolve(result);
@@ -74,28 +73,25 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     timer.unref();
 
     const deliver = () => {
-      if (!waiting) return;
-      const next = queue.shift();
-      if (next) {
+      if (!waiting || settled) return;
+      const event = framer.next();
+      if (event?.kind === 'message') {
         const controller = waiting;
         waiting = null;
-        controller.enqueue(next);
+        controller.enqueue(event.bytes);
+      } else if (event) {
+        if (event.kind === 'fatal') fatal(socket, event.code, event.message);
+        finish(null);
       } else if (ended) {
         waiting.close();
         waiting = null;
       }
     };
     const onData = (chunk: Buffer) => {
-      for (const event of framer.push(chunk)) {
-        if (event.kind === 'message') {
-          queue.push(event.bytes);
-        } else {
-          if (event.kind === 'fatal') fatal(socket, event.code, event.message);
-          finish(null);
-          return;
-        }
-      }
+      framer.push(chunk);
       deliver();
+      // Nobody is reading: leave further bytes in the kernel instead of buffering without bound.
+      if (!waiting && !settled) socket.pause();
     };
     const onClose = () => {
       ended = true;
@@ -108,6 +104,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     const readable = new ReadableStream<Uint8Array>({
       pull(controller) {
         waiting = controller;
+        if (!settled) socket.resume();
         deliver();
       },
     }, { highWaterMark: 0 });

@@ -43,6 +43,13 @@ export interface DbServerOptions {
    * never be used (the shadow database server), so they cost no PGlite memory until then.
    */
   openOnFirstConnection?: boolean;
+  /** Postgres' authentication_timeout: a connection that has not logged in by then is closed. Default 60 s. */
+  authenticationTimeoutMs?: number;
+  /**
+   * How many connections may be in the handshake (not yet logged in) at once; more get FATAL 53300 at
+   * once, so a flood of half-open sockets cannot exhaust the process. Default 128.
+   */
+  maxAuthenticating?: number;
   /** Called once the port is bound, before the main database opens (its PGlite start takes ~0.3 s). */
   onListening?: (port: number) => void;
 }
@@ -61,6 +68,7 @@ export interface DbServer {
 
 
 const AUTHENTICATION_TIMEOUT_MS = 60_000;
+const MAX_AUTHENTICATING = 128;
 
 /**
  * Starts serving. The main database (`postgres`, also reachable as `template1`) is created from the
@@ -94,6 +102,8 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
 
   const sessions = new Map<number, ClientSession>();
   const sockets = new Set<net.Socket>();
+  let authenticating = 0;
+  const maxAuthenticating = options.maxAuthenticating ?? MAX_AUTHENTICATING;
   let nextPid = 1000 + randomInt(8000);
   let closing: Promise<void> | null = null;
 
@@ -109,6 +119,11 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.setNoDelay(true);
+    if (authenticating >= maxAuthenticating) {
+      log(`refused a connection: ${authenticating} connections are still authenticating`);
+      socket.end(errorResponse({ severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: 'too many connections are still logging in' }));
+      return;
+    }
     acceptClient(socket).catch((error: unknown) => {
       log(`connection failed: ${error instanceof Error ? error.stack : String(error)}`);
       socket.destroy();
@@ -116,14 +131,15 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
   });
 
   async function acceptClient(socket: net.Socket): Promise<void> {
+    authenticating++;
     const handshake = await performHandshake(socket, {
       scramFor,
-      timeoutMs: AUTHENTICATION_TIMEOUT_MS,
+      timeoutMs: options.authenticationTimeoutMs ?? AUTHENTICATION_TIMEOUT_MS,
       onCancelRequest: (pid, secret) => {
         const session = sessions.get(pid);
         if (session && session.secret === secret) session.cancel();
       },
-    });
+    }).finally(() => authenticating--);
     if (!handshake || socket.destroyed || closing) return;
     mainReady ??= registry.openMain();
     await mainReady;

@@ -30,23 +30,26 @@ export class StartupFramer {
   private typed = false;
   private failed = false;
 
-  /** Feeds a chunk; returns the events it completes, in order. After a fatal event nothing more is returned. */
-  push(chunk: Uint8Array): StartupEvent[] {
-    if (this.failed) return [];
+  /** Adds received bytes; nothing is judged until `next()` asks for the next message. */
+  push(chunk: Uint8Array): void {
+    if (this.failed) return;
     // A plain Uint8Array copy: Buffer's slice() would be a view, and pg-gateway reads views wrongly.
     this.buffered = this.buffered.length === 0 ? new Uint8Array(chunk) : concat(this.buffered, chunk);
-    const events: StartupEvent[] = [];
-    for (;;) {
-      const event = this.typed ? this.nextTyped() : this.nextUntyped();
-      if (!event) break;
-      events.push(event);
-      if (event.kind !== 'message') {
-        this.failed = true;
-        this.buffered = new Uint8Array(0);
-        break;
-      }
+  }
+
+  /**
+   * The next message, or null until more bytes arrive. Messages are cut one at a time, when the reader
+   * asks: once authentication succeeds, whatever follows is not ours to judge (a client may pipeline its
+   * first query behind the last SASL message). After a terminal event it returns null for good.
+   */
+  next(): StartupEvent | null {
+    if (this.failed) return null;
+    const event = this.typed ? this.nextTyped() : this.nextUntyped();
+    if (event && event.kind !== 'message') {
+      this.failed = true;
+      this.buffered = new Uint8Array(0);
     }
-    return events;
+    return event;
   }
 
   /** Bytes received but not yet returned as a message: they belong to whoever reads the socket next. */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cstr, frame, int32, rawConnect, startChildServer, startupMessage, type ChildServer } from './server-fixture.js';
+import { rawScramLogin } from '../support/raw-scram-login.js';
+import { cstr, fe, frame, int32, rawConnect, startChildServer, startupMessage, type ChildServer } from './server-fixture.js';
 
 /**
  * Frames that arrive before authentication is done. The server runs in a child process: a handshake that
@@ -60,6 +61,16 @@ describe('bytes sent with the startup packet, before authentication', () => {
       await answersWithin(2_000);
     }
     expect(srv.stderr()).not.toMatch(/RangeError|TypeError/);
+  });
+
+  it('a query pipelined in the same write as the SCRAM final message is answered after the login', async () => {
+    const login = await rawScramLogin(srv.port, 'postgres', 'postgres', fe.query("select 'pipelined' as v"));
+    try {
+      const received = await login.readyCount(2);
+      expect(received.includes(Buffer.from('pipelined'))).toBe(true);
+    } finally {
+      login.socket.destroy();
+    }
   });
 
   it('after all of that, a normal login and query still work', async () => {
