@@ -34,6 +34,11 @@ export interface PrismaHttpServerOptions {
   queryTimeoutMs?: number;
   /** Upper bound on an interactive transaction's `timeout` and `maxWait`. Default 5 minutes. */
   maxTransactionTimeoutMs?: number;
+  /**
+   * Time a client has to send its request headers; a slower one (headers trickled a byte at a time) gets
+   * 408 and is closed. Default 20 s.
+   */
+  headersTimeoutMs?: number;
   /** One line per failed request (5xx) and per executor error. Default: silent. */
   log?: (line: string) => void;
 }
@@ -49,6 +54,7 @@ export interface PrismaHttpServer {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 const AUTH_CACHE_SIZE = 32;
 
 /** Prisma Client 7 sends its own version here (see isServableClientVersion). */
@@ -191,7 +197,9 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
     await executor.forward(request, response, body);
   }
 
-  const server = http.createServer((request, response) => {
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  // Node checks the headers timeout on this interval (30 s by default), so it must be finer than the timeout.
+  const server = http.createServer({ headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, headersTimeout / 4)) }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       log(`prisma http: ${request.method} ${request.url} failed: ${(error as Error)?.stack ?? String(error)}`);
       sendError(response, 500, `Internal error in the ppg-dev instance "${options.name}": ${(error as Error)?.message ?? String(error)}`);

@@ -20,6 +20,8 @@ export interface PrismaInstance {
   httpPort: number;
   databasePort: number;
   shadowDatabasePort: number;
+  /** The child process serving the instance. */
+  pid: number;
   /** Everything the child wrote to stderr so far (server logs). */
   stderr(): string;
   /** SIGTERM, wait for exit (SIGKILL after 10 s), remove the data folder. */
@@ -65,7 +67,7 @@ export async function startPrismaInstance(name = 'default', options: Record<stri
         reject(new Error(`instance exited with ${code} before it was ready:\n${stderr}`));
       });
     });
-    return { name, ...JSON.parse(line), stderr: () => stderr, stop };
+    return { name, ...JSON.parse(line), pid: child.pid!, stderr: () => stderr, stop };
   } catch (error) {
     await stop();
     throw error;
