@@ -396,7 +396,10 @@ export class ClientSession {
       this.lastUnnamedParse = parsesUnnamed;
     } else if (end === 'query') engine.unnamedStatementOwner = null;
     for (const effect of effects) this.applyEffects(effect);
-    this.afterBatch(output.status ?? (end === 'flush' ? null : this.status));
+    // No ReadyForQuery means the engine is still inside our extended batch, whatever ended it on our side:
+    // after an error Postgres discards everything up to Sync, a Query or FunctionCall included. Releasing
+    // the engine then would leave it discarding every other client's messages.
+    this.afterBatch(output.status);
   }
 
   private specialFrames(stripCopyInResponse: boolean): ReadonlySet<number> {

@@ -1,0 +1,67 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cstr, int16, int32, RawWireClient, typed } from '../fuzz/raw-wire-client.js';
+import { startChildServer, type ChildServer } from './server-fixture.js';
+
+/**
+ * Defects the protocol fuzzer (test/fuzz/) found, each as a plain test that failed before its fix.
+ * The server runs in a child process: several of these wedged or froze it.
+ */
+let srv: ChildServer;
+beforeAll(async () => {
+  srv = await startChildServer();
+});
+afterAll(async () => srv?.cleanup());
+
+/** A second client must get an answer within `ms`, or the engine counts as wedged. */
+async function otherClientAnswers(ms = 5_000): Promise<void> {
+  const client = new pg.Client({ connectionString: srv.url, connectionTimeoutMillis: ms, query_timeout: ms });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    expect((await client.query('SELECT 41 + 1 AS v')).rows).toEqual([{ v: 42 }]);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function loggedIn(): Promise<RawWireClient> {
+  const client = await RawWireClient.connect(srv.port);
+  await client.login('ready');
+  return client;
+}
+
+const parse = (sql: string): Buffer => typed(0x50, Buffer.concat([cstr(''), cstr(sql), int16(0)]));
+const FLUSH = typed(0x48);
+const SYNC = typed(0x53);
+
+describe('found by the protocol fuzzer', () => {
+  it('a Query or FunctionCall after an extended-protocol error (before Sync) does not leave the engine discarding other clients\' queries', async () => {
+    // Postgres discards every message after an error in an extended batch until Sync, a Query or a
+    // FunctionCall included. The session took their end as the end of its batch and released the engine,
+    // which was still discarding: the next client's query was swallowed and never answered.
+    for (const next of [typed(0x51, cstr('SELECT 1')), typed(0x46, Buffer.concat([int32(1598), int16(0), int16(0), int16(0)]))]) {
+      const victim = await loggedIn();
+      const other = new pg.Client({ connectionString: srv.url, query_timeout: 10_000 });
+      other.on('error', () => undefined);
+      try {
+        await other.connect();
+        const from = victim.received().length;
+        await victim.write(Buffer.concat([parse('SELEC broken'), FLUSH]));
+        await victim.message('E', 'the syntax error', from);
+        await victim.write(next);
+        // The victim's batch is unfinished (no Sync yet), so the other client waits for the engine...
+        const answer = other.query('SELECT 41 + 1 AS v');
+        const beforeSync = victim.received().length;
+        await victim.write(SYNC);
+        await victim.message('Z', 'ReadyForQuery after Sync', beforeSync);
+        // ...and is answered once the victim's Sync ends it.
+        expect((await answer).rows).toEqual([{ v: 42 }]);
+      } finally {
+        victim.destroy();
+        await other.end().catch(() => undefined);
+      }
+    }
+    await otherClientAnswers();
+  });
+});
