@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isPpgError } from '../ppg-error.js';
 import { inspectInstance } from './inspect-instance.js';
@@ -48,8 +48,19 @@ async function removeInstance(paths: InstancePaths, force: boolean): Promise<Rem
   }
 }
 
+/**
+ * A `ppg dev rm` killed while deleting leaves its `.trash-*` folder: already invisible to `ls`, never
+ * again an instance, so any later `rm` finishes the job.
+ */
+async function sweepTrash(root: string): Promise<void> {
+  const instancesDir = path.join(root, 'instances');
+  const entries = await readdir(instancesDir).catch(() => [] as string[]);
+  await Promise.all(entries.filter((name) => name.startsWith('.trash-')).map((name) => rm(path.join(instancesDir, name), { recursive: true, force: true })));
+}
+
 /** `ppg dev rm`: each named instance in turn (names already resolved by resolveTargets). */
 export async function removeInstances(root: string, names: readonly string[], force: boolean): Promise<RemoveOutcome[]> {
+  await sweepTrash(root);
   const outcomes: RemoveOutcome[] = [];
   for (const name of names) outcomes.push(await removeInstance(instancePaths(root, name), force));
   return outcomes;

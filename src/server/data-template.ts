@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PpgError } from '../ppg-error.js';
 import { copyTree } from './copy-tree.js';
+import { sweepAbandonedStaging } from './staging-sweep.js';
 
 /**
  * New databases start as a copy of a pristine PGlite data directory made once per PGlite version: initdb in
@@ -65,6 +66,7 @@ export async function ensureTemplate(cacheDir: string): Promise<string> {
   const target = path.join(cacheDir, `pglite-${await pgliteVersion()}`);
   if (await exists(path.join(target, 'PG_VERSION'))) return target;
   await mkdir(cacheDir, { recursive: true });
+  await sweepAbandonedStaging(cacheDir);
   const building = `${target}.tmp-${process.pid}-${Date.now()}`;
   try {
     await runInitdb(building);

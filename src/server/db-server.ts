@@ -7,6 +7,7 @@ import { lockDataRoot } from './data-root-lock.js';
 import { PpgError } from '../ppg-error.js';
 import { ClientSession, type DatabaseCommand, type SessionHost } from './client-session.js';
 import { performHandshake } from './connection-handshake.js';
+import { sweepAbandonedStaging } from './staging-sweep.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
 import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
 
@@ -79,6 +80,8 @@ export async function startDbServer(options: DbServerOptions): Promise<DbServer>
   await mkdir(options.dataRoot, { recursive: true });
   const unlockDataRoot = await lockDataRoot(options.dataRoot);
   try {
+    // A CREATE DATABASE cut short by a crash left only its staging folder; it was never a database.
+    for (const name of await sweepAbandonedStaging(options.dataRoot)) options.log?.(`removed ${name}, left by a CREATE DATABASE that did not finish`);
     return await serve(options, unlockDataRoot);
   } catch (error) {
     await unlockDataRoot();

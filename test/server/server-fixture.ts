@@ -349,11 +349,15 @@ export interface ChildServer {
   cleanup(): Promise<void>;
 }
 
-/** Starts a server in a child node process (built dist/ required), so a hung engine cannot hang the test. */
-export async function startChildServer(): Promise<ChildServer> {
+/**
+ * Starts a server in a child node process (built dist/ required), so a hung engine cannot hang the test.
+ * A `dataRoot` or `templateCacheDir` given here belongs to the caller and outlives cleanup().
+ */
+export async function startChildServer(options: { dataRoot?: string; templateCacheDir?: string } = {}): Promise<ChildServer> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-server-child-'));
   const script = new URL('./server-child.mjs', import.meta.url).pathname;
-  const child = spawn(process.execPath, [script, path.join(tempDir, 'data'), TEMPLATE_CACHE_DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [script, options.dataRoot ?? path.join(tempDir, 'data'), options.templateCacheDir ?? TEMPLATE_CACHE_DIR];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
