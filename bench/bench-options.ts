@@ -6,6 +6,8 @@
  *   --json         / BENCH_JSON=1     print one JSON document instead of the table
  *   --no-native    / BENCH_NO_NATIVE=1  skip native PostgreSQL even when installed
  *   --round-trips N / BENCH_ROUND_TRIPS sequential `select 1` round trips (default 2000)
+ *   --load          / BENCH_LOAD=1     instead of the above: the load-and-churn run (load-churn.ts), --duration
+ *                                      seconds (default 60) with --clients N connections (default 200)
  */
 export interface BenchOptions {
   durationSeconds: number;
@@ -14,6 +16,8 @@ export interface BenchOptions {
   json: boolean;
   native: boolean;
   roundTrips: number;
+  load: boolean;
+  clients: number;
 }
 
 function flagValue(argv: readonly string[], name: string): string | undefined {
@@ -35,7 +39,7 @@ function positiveNumber(text: string | undefined, what: string): number | undefi
 }
 
 export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const known = new Set(['--duration', '--rounds', '--quick', '--json', '--no-native', '--round-trips', '--help']);
+  const known = new Set(['--duration', '--rounds', '--quick', '--json', '--no-native', '--round-trips', '--load', '--clients', '--help']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.split('=')[0] as string)) throw new Error(`unknown option ${arg}`);
   }
@@ -43,9 +47,13 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const duration = positiveNumber(flagValue(argv, '--duration') ?? env.BENCH_DURATION, '--duration');
   const rounds = positiveNumber(flagValue(argv, '--rounds') ?? env.BENCH_ROUNDS, '--rounds');
   const roundTrips = positiveNumber(flagValue(argv, '--round-trips') ?? env.BENCH_ROUND_TRIPS, '--round-trips');
+  const load = argv.includes('--load') || truthy(env.BENCH_LOAD);
+  const clients = positiveNumber(flagValue(argv, '--clients') ?? env.BENCH_CLIENTS, '--clients');
   return {
     quick,
-    durationSeconds: Math.max(1, Math.round(duration ?? (quick ? 3 : 10))),
+    load,
+    clients: Math.round(clients ?? 200),
+    durationSeconds: Math.max(1, Math.round(duration ?? (load ? 60 : quick ? 3 : 10))),
     rounds: Math.max(1, Math.round(rounds ?? 1)),
     json: argv.includes('--json') || truthy(env.BENCH_JSON),
     native: !(argv.includes('--no-native') || truthy(env.BENCH_NO_NATIVE)),
@@ -53,4 +61,4 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   };
 }
 
-export const USAGE = `usage: npm run bench -- [--duration S] [--rounds N] [--quick] [--json] [--no-native] [--round-trips N]`;
+export const USAGE = `usage: npm run bench -- [--duration S] [--rounds N] [--quick] [--json] [--no-native] [--round-trips N] [--load [--clients N]]`;

@@ -77,13 +77,14 @@ export interface NativeServer {
 }
 
 /** Starts `postgres` on an existing cluster. `socketDir` must be writable by the PostgreSQL user. */
-export async function startNativeServer(install: NativeInstall, dataDir: string, socketDir: string, timeoutMs = 60_000): Promise<NativeServer> {
+export async function startNativeServer(install: NativeInstall, dataDir: string, socketDir: string, timeoutMs = 60_000, settings: readonly string[] = []): Promise<NativeServer> {
   const port = await freePort();
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(path.join(install.binDir, 'postgres'), [
     '-D', dataDir, '-p', String(port), '-k', socketDir,
     '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'logging_collector=off',
+    ...settings.flatMap((setting) => ['-c', setting]),
   ], { ...(install.runAs ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
   // SIGINT = fast shutdown: aborts sessions, checkpoints, exits.
   trackChild(child, 'SIGINT');

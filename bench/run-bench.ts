@@ -16,6 +16,7 @@ import { findNativePostgres, handOver, initNativeCluster, startNativeServer, typ
 import { findPgbench, initPgbench, pgbenchWorkloads } from './pgbench-runner.js';
 import { startPpgServer, type PpgServerProcess } from './ppg-server-process.js';
 import { rawRoundTrips } from './raw-wire-client.js';
+import { runLoadBench } from './run-load.js';
 import { measureInProcess, measureWireOverhead } from './wire-overhead.js';
 
 const failures: string[] = [];
@@ -46,6 +47,11 @@ async function run(options: BenchOptions): Promise<void> {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'ppg-bench-'));
   trackTempDir(tempDir);
   chmodSync(tempDir, 0o755); // native PostgreSQL (another user when we are root) works in a subfolder
+  if (options.load) {
+    const report = await runLoadBench(options, tempDir, attempt, progress);
+    process.stdout.write(`\n${report}\n${failures.length ? `FAILED parts:\n${failures.map((f) => `  - ${f}`).join('\n')}\n` : ''}`);
+    return;
+  }
   const templateCacheDir = path.join(tempDir, 'ppg', 'templates');
 
   let native: NativeInstall | null = null;

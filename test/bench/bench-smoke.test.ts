@@ -41,6 +41,12 @@ describe('bench options and helpers', () => {
     expect(() => parseBenchOptions(['--bogus'], {})).toThrow(/unknown option/);
   });
 
+  it('--load runs 60 s with 200 clients unless told otherwise', () => {
+    expect(parseBenchOptions(['--load'], {})).toMatchObject({ load: true, durationSeconds: 60, clients: 200 });
+    expect(parseBenchOptions(['--load', '--clients', '50', '--duration', '5'], {})).toMatchObject({ load: true, durationSeconds: 5, clients: 50 });
+    expect(parseBenchOptions([], {})).toMatchObject({ load: false });
+  });
+
   it('computes nearest-rank percentiles and aligns tables', () => {
     const samples = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(percentile(samples, 95)).toBe(95);
