@@ -1,4 +1,4 @@
-import type { InstanceRecord } from '../instances/instance-record.js';
+import type { InstanceRecord } from '../state/instance-record.js';
 
 /** What the daemon entry needs to know; passed from the parent as JSON in PPG_DAEMON_CONFIG. */
 export interface DaemonConfig {
@@ -8,6 +8,8 @@ export interface DaemonConfig {
   projectDir: string;
   /** `--port`: strict; fails with PORT_IN_USE instead of picking another one. */
   port?: number;
+  /** First port tried when the instance has none yet (PPG_DEV_BASE_PORT, read by the CLI side). */
+  basePort?: number;
   /** Echo server log lines to stderr as well (foreground `--debug`). */
   debug?: boolean;
 }

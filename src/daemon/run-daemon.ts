@@ -1,5 +1,5 @@
 import { PpgError } from '../ppg-error.js';
-import { breakStaleLock, takeInstanceLock, withStateMutex } from '../instances/instance-lock.js';
+import { breakStaleLock, takeInstanceLock, withStateMutex } from '../state/instance-lock.js';
 import {
   newRecord,
   PACKAGE_VERSION,
@@ -7,9 +7,9 @@ import {
   RECORD_SCHEMA_VERSION,
   writeRecord,
   type InstanceRecord,
-} from '../instances/instance-record.js';
-import { ensureInstanceDir, instancePaths, templatesDir, type InstancePaths } from '../instances/state-paths.js';
-import { processStartTime } from '../instances/terminate-process.js';
+} from '../state/instance-record.js';
+import { ensureInstanceDir, instancePaths, templatesDir, type InstancePaths } from '../state/state-paths.js';
+import { processStartTime } from '../state/terminate-process.js';
 import type { DaemonConfig } from './daemon-messages.js';
 import { readOtherInstances, serveOnPort } from './serve-on-port.js';
 import { servePrismaCompanions, type PrismaCompanions } from './serve-prisma-companions.js';
@@ -92,6 +92,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       databasePort,
       previousHttpPort: claim.record.httpPort ?? null,
       previousShadowPort: claim.record.shadowPort ?? null,
+      ...(config.basePort === undefined ? {} : { basePort: config.basePort }),
       others,
       log,
     });
@@ -104,6 +105,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       password: claim.record.password,
       requested: config.port,
       previous: claim.record.port,
+      ...(config.basePort === undefined ? {} : { basePort: config.basePort }),
       others,
       log,
       onListening: (port) => {

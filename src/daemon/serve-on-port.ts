@@ -1,10 +1,10 @@
 import { isPpgError, PpgError } from '../ppg-error.js';
-import { listInstanceNames } from '../instances/inspect-instance.js';
-import { readRecord } from '../instances/instance-record.js';
-import { describePortHolder, planPortCandidates } from '../instances/port-plan.js';
-import { isPortFree } from '../instances/probe-port.js';
-import { instancePaths, templatesDir } from '../instances/state-paths.js';
-import { isRecordedProcessAlive } from '../instances/terminate-process.js';
+import { listInstanceNames } from '../state/inspect-instance.js';
+import { readRecord } from '../state/instance-record.js';
+import { describePortHolder, planPortCandidates } from '../state/port-plan.js';
+import { isPortFree } from '../state/probe-port.js';
+import { instancePaths, templatesDir } from '../state/state-paths.js';
+import { isRecordedProcessAlive } from '../state/terminate-process.js';
 import type { DbServer } from '../server/db-server.js';
 
 export interface OtherInstances {
@@ -38,13 +38,9 @@ function portInUseError(port: number, others: OtherInstances, cause?: unknown): 
   });
 }
 
-/** PPG_DEV_BASE_PORT moves the default port (51214): for CI and for test runs side by side. */
-export function basePortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const port = Number(env.PPG_DEV_BASE_PORT);
-  return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
-}
-
 export interface ServeOptions {
+  /** First port tried when none is requested or remembered (default 51214). */
+  basePort?: number;
   stateRoot: string;
   name: string;
   dataDir: string;
@@ -72,7 +68,7 @@ export async function serveOnPort(options: ServeOptions): Promise<DbServer> {
       requested: options.requested,
       previous: options.previous,
       reserved: options.others.reserved,
-      defaultPort: basePortFromEnv(process.env),
+      defaultPort: options.basePort,
     }),
     strict: options.requested !== undefined,
     others: options.others,

@@ -1,5 +1,5 @@
-import { DEFAULT_PORT, planPortCandidates } from '../instances/port-plan.js';
-import { basePortFromEnv, bindFirstFree, type OtherInstances } from './serve-on-port.js';
+import { DEFAULT_PORT, planPortCandidates } from '../state/port-plan.js';
+import { bindFirstFree, type OtherInstances } from './serve-on-port.js';
 
 /**
  * What `prisma dev` serves beside the database, so a Prisma project needs no change: a shadow database
@@ -8,6 +8,8 @@ import { basePortFromEnv, bindFirstFree, type OtherInstances } from './serve-on-
  * PGlite only when Prisma first connects, so an instance that never migrates pays nothing for it.
  */
 export interface PrismaCompanionOptions {
+  /** The database's default port; the HTTP endpoint defaults to one below it, the shadow server to one above. */
+  basePort?: number;
   stateRoot: string;
   name: string;
   /** Data root of the shadow database server (throwaway: Prisma resets it on every use). */
@@ -30,7 +32,7 @@ export interface PrismaCompanions {
 }
 
 export async function servePrismaCompanions(options: PrismaCompanionOptions): Promise<PrismaCompanions> {
-  const base = basePortFromEnv(process.env) ?? DEFAULT_PORT;
+  const base = options.basePort ?? DEFAULT_PORT;
   const reserved = new Set([...options.others.reserved, options.databasePort]);
   const { startDbServer } = await import('../server/db-server.js');
   const shadow = await bindFirstFree({

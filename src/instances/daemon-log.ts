@@ -1,6 +1,6 @@
 import { open, rename, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { InstancePaths } from './state-paths.js';
+import type { InstancePaths } from '../state/state-paths.js';
 
 /** Past this size the log is rotated (one generation kept) before a daemon starts writing. */
 const MAX_LOG_BYTES = 5 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import { PpgError } from '../ppg-error.js';
-import { listInstanceNames } from './inspect-instance.js';
-import { matchNames } from './instance-name.js';
+import { listInstanceNames } from '../state/inspect-instance.js';
+import { matchNames } from '../state/instance-name.js';
 
 /**
  * Resolves `<name|glob…>` (or `all`) to known instance names. An exact name or glob that matches

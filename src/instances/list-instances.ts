@@ -1,10 +1,10 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isPpgError } from '../ppg-error.js';
-import { inspectInstance, listInstanceNames } from './inspect-instance.js';
-import type { InstanceStatus } from './instance-status.js';
+import { inspectInstance, listInstanceNames } from '../state/inspect-instance.js';
+import type { InstanceStatus } from '../state/instance-status.js';
 import { prismaUrlsOf } from './record-urls.js';
-import { instancePaths } from './state-paths.js';
+import { instancePaths } from '../state/state-paths.js';
 
 /** One row of `ppg dev ls --json`: a stable shape for scripts (add fields, never rename). */
 export interface InstanceRow {

@@ -1,8 +1,8 @@
 import { PpgError } from '../ppg-error.js';
-import { assertValidName, nameFromProjectDir } from './instance-name.js';
-import { readRecord } from './instance-record.js';
+import { assertValidName, nameFromProjectDir } from '../state/instance-name.js';
+import { readRecord } from '../state/instance-record.js';
 import { findProjectDir } from './project-dir.js';
-import { instancePaths } from './state-paths.js';
+import { instancePaths } from '../state/state-paths.js';
 
 export interface ProjectInstance {
   name: string;

@@ -1,5 +1,5 @@
 import { buildPrismaDevUrls, type PrismaDevUrls } from '../prisma/prisma-dev-urls.js';
-import type { InstanceRecord } from './instance-record.js';
+import type { InstanceRecord } from '../state/instance-record.js';
 
 /**
  * The `prisma dev` URL family of a running instance, as printed and written to `.env` (`localhost`,

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isPpgError } from '../ppg-error.js';
-import { inspectInstance } from './inspect-instance.js';
-import { breakStaleLock, withStateMutex } from './instance-lock.js';
-import { readRecord } from './instance-record.js';
-import { instancePaths, type InstancePaths } from './state-paths.js';
+import { inspectInstance } from '../state/inspect-instance.js';
+import { breakStaleLock, withStateMutex } from '../state/instance-lock.js';
+import { readRecord } from '../state/instance-record.js';
+import { instancePaths, type InstancePaths } from '../state/state-paths.js';
 import { stopInstance } from './stop-instances.js';
 
 export interface RemoveOutcome {

@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { PpgError } from '../ppg-error.js';
 import { waitForShutdownSignal } from '../daemon/shutdown-signal.js';
-import { inspectInstance } from './inspect-instance.js';
-import type { InstanceRecord } from './instance-record.js';
-import { ensureInstanceDir, instancePaths, templatesMissing } from './state-paths.js';
-import { FIRST_START_NOTICE, type StartRequest } from './start-instance.js';
+import { inspectInstance } from '../state/inspect-instance.js';
+import type { InstanceRecord } from '../state/instance-record.js';
+import { ensureInstanceDir, instancePaths, templatesMissing } from '../state/state-paths.js';
+import { daemonConfigFor, FIRST_START_NOTICE, type StartRequest } from './start-instance.js';
 
 export interface ForegroundHooks {
   /** Called once the server accepts connections. */
@@ -45,7 +45,7 @@ export async function runForeground(request: StartRequest, hooks: ForegroundHook
   try {
     const { runDaemon } = await import('../daemon/run-daemon.js');
     const daemon = await runDaemon(
-      { stateRoot: request.stateRoot, name: request.name, projectDir: request.projectDir, ...(request.port === undefined ? {} : { port: request.port }) },
+      daemonConfigFor(request),
       log,
     );
     try {

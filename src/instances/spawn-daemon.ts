@@ -3,8 +3,8 @@ import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_CONFIG_ENV, isDaemonMessage, type DaemonConfig, type DaemonMessage } from '../daemon/daemon-messages.js';
 import { rotateLogIfLarge } from './daemon-log.js';
-import type { InstancePaths } from './state-paths.js';
-import { terminateProcess } from './terminate-process.js';
+import type { InstancePaths } from '../state/state-paths.js';
+import { terminateProcess } from '../state/terminate-process.js';
 
 const DAEMON_ENTRY = fileURLToPath(new URL('../daemon/daemon-main.js', import.meta.url));
 

@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PpgError } from '../ppg-error.js';
 import type { DaemonConfig } from '../daemon/daemon-messages.js';
 import { readLogTail } from './daemon-log.js';
-import { inspectInstance, type InstanceView } from './inspect-instance.js';
-import type { InstanceRecord } from './instance-record.js';
+import { inspectInstance, type InstanceView } from '../state/inspect-instance.js';
+import type { InstanceRecord } from '../state/instance-record.js';
+import { basePortFromEnv } from '../state/port-plan.js';
 import { spawnDaemon } from './spawn-daemon.js';
-import { ensureInstanceDir, instancePaths, templatesMissing, type InstancePaths } from './state-paths.js';
+import { ensureInstanceDir, instancePaths, templatesMissing, type InstancePaths } from '../state/state-paths.js';
 
 /** First start may build the shared template (initdb in WASM: 6–12 s on a busy machine). */
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -22,6 +23,18 @@ export interface StartRequest {
 }
 
 export const FIRST_START_NOTICE = 'first start: preparing the PGlite template (a few seconds, once per PGlite version)…';
+
+/** What the daemon is told, the same for `--detach` and the foreground: every setting it needs, no env lookups inside. */
+export function daemonConfigFor(request: StartRequest): DaemonConfig {
+  const basePort = basePortFromEnv(request.env);
+  return {
+    stateRoot: request.stateRoot,
+    name: request.name,
+    projectDir: request.projectDir,
+    ...(request.port === undefined ? {} : { port: request.port }),
+    ...(basePort === undefined ? {} : { basePort }),
+  };
+}
 
 export interface StartResult {
   record: InstanceRecord & { url: string; port: number };
@@ -108,12 +121,7 @@ export async function startDetached(request: StartRequest): Promise<StartResult>
     return { record: asRunning(await waitUntilRunning(paths, timeoutMs)), alreadyRunning: true, recovered: false };
   }
 
-  const config: DaemonConfig = {
-    stateRoot: request.stateRoot,
-    name: request.name,
-    projectDir: request.projectDir,
-    ...(request.port === undefined ? {} : { port: request.port }),
-  };
+  const config = daemonConfigFor(request);
   if (await templatesMissing(request.stateRoot)) request.onNotice?.(FIRST_START_NOTICE);
   const answer = await spawnDaemon(paths, config, request.env, timeoutMs);
   if (answer.type === 'ready') {

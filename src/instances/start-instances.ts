@@ -1,8 +1,8 @@
 import { isPpgError } from '../ppg-error.js';
-import { readRecord } from './instance-record.js';
+import { readRecord } from '../state/instance-record.js';
 import { resolveTargets } from './instance-targets.js';
 import { startDetached } from './start-instance.js';
-import { instancePaths } from './state-paths.js';
+import { instancePaths } from '../state/state-paths.js';
 
 export interface StartOutcome {
   name: string;

@@ -1,10 +1,10 @@
 import { isPpgError } from '../ppg-error.js';
-import { inspectInstance } from './inspect-instance.js';
-import { breakStaleLock, withStateMutex } from './instance-lock.js';
-import { readRecord, writeRecord } from './instance-record.js';
-import { instancePaths, type InstancePaths } from './state-paths.js';
+import { inspectInstance } from '../state/inspect-instance.js';
+import { breakStaleLock, withStateMutex } from '../state/instance-lock.js';
+import { readRecord, writeRecord } from '../state/instance-record.js';
+import { instancePaths, type InstancePaths } from '../state/state-paths.js';
 import { resolveTargets } from './instance-targets.js';
-import { terminateProcess } from './terminate-process.js';
+import { terminateProcess } from '../state/terminate-process.js';
 
 export type StopResult = 'stopped' | 'killed' | 'cleaned' | 'not-running' | 'failed';
 

@@ -1,7 +1,7 @@
 import { open, readFile, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { processStartTime, recordedProcessState } from '../instances/terminate-process.js';
+import { processStartTime, recordedProcessState } from '../state/terminate-process.js';
 
 /**
  * One server per data root, like Postgres's postmaster.pid: two PGlites writing one directory lose data

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isPidAlive } from '../instances/terminate-process.js';
+import { isPidAlive } from '../state/terminate-process.js';
 
 /**
  * New data directories are built as `<target>.tmp-<pid>-<time>` and renamed into place, so a crash leaves

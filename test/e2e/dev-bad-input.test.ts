@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describe, expect, it } from 'vitest';
-import { newRecord } from '../../src/instances/instance-record.js';
+import { newRecord } from '../../src/state/instance-record.js';
 import { runPpg, urlFrom, type PpgResult } from '../support/ppg-process.js';
 import { useSandbox } from '../support/sandbox-hooks.js';
 

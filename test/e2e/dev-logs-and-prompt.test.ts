@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newRecord } from '../../src/instances/instance-record.js';
+import { newRecord } from '../../src/state/instance-record.js';
 import { PPG_BIN, runPpg, spawnPpg, urlFrom } from '../support/ppg-process.js';
 import { useSandbox } from '../support/sandbox-hooks.js';
 

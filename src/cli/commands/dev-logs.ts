@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
-import { instancePaths, resolveStateRoot } from '../../instances/state-paths.js';
+import { instancePaths, resolveStateRoot } from '../../state/state-paths.js';
 import { PpgError } from '../../ppg-error.js';
 
 export function registerDevLogs(dev: Command, io: CliIo): void {

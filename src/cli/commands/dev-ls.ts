@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { InstanceRow } from '../../instances/list-instances.js';
-import { resolveStateRoot } from '../../instances/state-paths.js';
+import { resolveStateRoot } from '../../state/state-paths.js';
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

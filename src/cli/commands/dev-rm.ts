@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { PpgError } from '../../ppg-error.js';
-import { resolveStateRoot } from '../../instances/state-paths.js';
+import { resolveStateRoot } from '../../state/state-paths.js';
 
 async function confirm(io: CliIo, question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: io.stderr });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { PpgError } from '../../ppg-error.js';
-import { resolveStateRoot } from '../../instances/state-paths.js';
+import { resolveStateRoot } from '../../state/state-paths.js';
 
 export function registerDevStart(dev: Command, io: CliIo): void {
   dev

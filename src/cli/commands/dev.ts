@@ -1,14 +1,9 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
-import type { InstanceRecord } from '../../instances/instance-record.js';
+import type { InstanceRecord } from '../../state/instance-record.js';
 import { PpgError } from '../../ppg-error.js';
-import { resolveStateRoot } from '../../instances/state-paths.js';
-import { registerDevLogs } from './dev-logs.js';
-import { registerDevLs } from './dev-ls.js';
-import { registerDevRm } from './dev-rm.js';
-import { registerDevStart } from './dev-start.js';
-import { registerDevStop } from './dev-stop.js';
+import { resolveStateRoot } from '../../state/state-paths.js';
 
 interface DevOptions {
   name?: string;
@@ -29,10 +24,11 @@ export function parsePort(value: string): number {
 /**
  * `ppg dev` has its own action (start the project's instance) and subcommands (`ls`, `stop`, …).
  * Commander routes a known subcommand name first; anything else goes to this action, which takes
- * no arguments, so `ppg dev typo` is a usage error rather than a silent start.
+ * no arguments, so `ppg dev typo` is a usage error rather than a silent start. Returns the `dev`
+ * command for register-commands.ts to hang the subcommands on.
  */
-export function register(program: Command, io: CliIo): void {
-  const dev = program
+export function register(program: Command, io: CliIo): Command {
+  return program
     .command('dev')
     .description("start this project's local Postgres (foreground until Ctrl-C, or --detach)")
     .option('-n, --name <name>', 'instance name (default: derived from the project folder)')
@@ -83,11 +79,6 @@ Environment:
         debug: options.debug ? (line: string) => writeLine(io.stderr, line) : undefined,
       });
     });
-  registerDevLs(dev, io);
-  registerDevStop(dev, io);
-  registerDevStart(dev, io);
-  registerDevRm(dev, io);
-  registerDevLogs(dev, io);
 }
 
 async function prismaLines(record: InstanceRecord): Promise<string[]> {

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, rm, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { breakStaleLock, inspectLock, takeInstanceLock, withStateMutex } from '../../src/instances/instance-lock.js';
-import { instancePaths, type InstancePaths } from '../../src/instances/state-paths.js';
-import { processStartTime } from '../../src/instances/terminate-process.js';
+import { breakStaleLock, inspectLock, takeInstanceLock, withStateMutex } from '../../src/state/instance-lock.js';
+import { instancePaths, type InstancePaths } from '../../src/state/state-paths.js';
+import { processStartTime } from '../../src/state/terminate-process.js';
 
 let root: string;
 let paths: InstancePaths;

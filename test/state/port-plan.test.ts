@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describePortHolder, planPortCandidates } from '../../src/instances/port-plan.js';
+import { describePortHolder, planPortCandidates } from '../../src/state/port-plan.js';
 
 describe('planPortCandidates', () => {
   const none = new Set<number>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidName, isGlob, matchNames, nameFromProjectDir } from '../../src/instances/instance-name.js';
+import { assertValidName, isGlob, matchNames, nameFromProjectDir } from '../../src/state/instance-name.js';
 
 describe('assertValidName', () => {
   it.each(['app', 'my-app_2', 'A', 'x'.repeat(63)])('accepts %s', (name) => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isPidAlive, terminateProcess } from '../../src/instances/terminate-process.js';
+import { isPidAlive, terminateProcess } from '../../src/state/terminate-process.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {

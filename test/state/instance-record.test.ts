@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newRecord, parseRecord, readRecord, writeRecord } from '../../src/instances/instance-record.js';
+import { newRecord, parseRecord, readRecord, writeRecord } from '../../src/state/instance-record.js';
 
 const FILE = '/state/instances/app/instance.json';
 const valid = { ...newRecord('app', '/work/app'), pid: 42, port: 51214, url: 'postgres://x' };

@@ -1,5 +1,11 @@
 /** The first port of `prisma dev`'s 51213–51216 family used for the database. */
 export const DEFAULT_PORT = 51214;
+
+/** PPG_DEV_BASE_PORT moves the default port (51214): for CI and for test runs side by side. */
+export function basePortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const port = Number(env.PPG_DEV_BASE_PORT);
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
+}
 /** How far past the default we look for a free port before giving up. */
 export const PORT_SEARCH_SPAN = 100;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveStatus, type StatusFacts } from '../../src/instances/instance-status.js';
+import { deriveStatus, type StatusFacts } from '../../src/state/instance-status.js';
 
 const none: StatusFacts = { recordPid: false, pidAlive: false, pidVerified: false, lockPresent: false, lockFresh: false, ready: false, portAnswers: false };
 
