@@ -1,9 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { isPpgError } from '../ppg-error.js';
 import { processIo, writeLine, type CliIo } from './cli-io.js';
+import { PACKAGE_VERSION } from '../package-version.js';
 import { registerCommands } from './register-commands.js';
-
-const PACKAGE_VERSION = '0.1.0';
 
 /**
  * Builds a fresh command tree on each call (no module-level singleton) so tests can parse in-process.
@@ -56,7 +55,7 @@ function reportError(error: unknown, io: CliIo): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   writeLine(io.stderr, `error: ${message}`);
-  writeLine(io.stderr, 'hint: this is a bug in ppg-dev; run again with --debug and report the output');
+  writeLine(io.stderr, 'hint: this is a bug in ppg-dev; run again with PPG_DEBUG=1 (it adds the stack trace) and report the output');
   if (io.env.PPG_DEBUG && error instanceof Error && error.stack) writeLine(io.stderr, error.stack);
   return 1;
 }

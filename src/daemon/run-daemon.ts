@@ -1,8 +1,8 @@
+import { PACKAGE_VERSION } from '../package-version.js';
 import { PpgError } from '../ppg-error.js';
 import { breakStaleLock, takeInstanceLock, withStateMutex } from '../state/instance-lock.js';
 import {
   newRecord,
-  PACKAGE_VERSION,
   readRecord,
   RECORD_SCHEMA_VERSION,
   writeRecord,

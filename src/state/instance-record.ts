@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { PACKAGE_VERSION } from '../package-version.js';
 import { PpgError } from '../ppg-error.js';
 
 export const RECORD_SCHEMA_VERSION = 1;
-export const PACKAGE_VERSION = '0.1.0';
 
 /**
  * What `instance.json` holds. It describes the last start; whether the instance runs now is

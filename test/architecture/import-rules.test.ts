@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  */
 const ALLOWED: Record<string, readonly string[]> = {
   cli: ['cloud', 'instances', 'state', 'env', 'root'],
-  cloud: ['env', 'root'],
+  cloud: ['state', 'env', 'root'],
   instances: ['daemon', 'prisma', 'state', 'env', 'root'],
   daemon: ['server', 'prisma', 'state', 'root'],
   prisma: ['root'],
@@ -88,5 +88,15 @@ describe('import rules (docs/architecture.md)', () => {
     };
     for (const layer of Object.keys(ALLOWED)) visit(layer, []);
     expect(done.size).toBe(Object.keys(ALLOWED).length);
+  });
+});
+
+describe('one of each', () => {
+  it('the version constant is the one in package.json', async () => {
+    const { PACKAGE_VERSION } = await import('../../src/package-version.js');
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    expect(PACKAGE_VERSION).toBe(pkg.version);
+    const copies = files.filter((file) => /['"]\d+\.\d+\.\d+['"]/.test(readFileSync(file, 'utf8')) && readFileSync(file, 'utf8').includes(`'${pkg.version}'`));
+    expect(copies.map((file) => path.relative(SRC, file))).toEqual(['package-version.ts']);
   });
 });
