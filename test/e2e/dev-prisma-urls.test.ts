@@ -41,7 +41,7 @@ describe('ppg dev and Prisma', () => {
     const foreign = Buffer.from(JSON.stringify({ ...key, name: 'someone-else' })).toString('base64url');
     const refused = await fetch(`http://127.0.0.1:${base - 1}/connection-info`, { headers: { authorization: `Bearer ${foreign}` } });
     expect(refused.status).toBe(401);
-    expect((await refused.json()).error).toContain('someone-else');
+    expect(((await refused.json()) as { error: string }).error).toContain('someone-else');
     const info = await fetch(`http://127.0.0.1:${base - 1}/connection-info`, { headers: { authorization: `Bearer ${apiKey}`, 'prisma-engine-hash': '7.10.0' } });
     expect(info.status).toBe(200);
 

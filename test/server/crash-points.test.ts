@@ -64,7 +64,7 @@ describe('kill -9 at a crash point, then a new server on the same data', () => {
     login.socket.destroy();
 
     const second = await serve();
-    const [{ count, sum }] = await query<{ count: string; sum: string }>(second.url, 'select count(*)::text as count, sum(n)::text as sum from t');
+    const [{ count, sum }] = (await query<{ count: string; sum: string }>(second.url, 'select count(*)::text as count, sum(n)::text as sum from t')) as [{ count: string; sum: string }];
     if (count === '1000') expect(sum).toBe(String((1000 * 1001) / 2));
     else expect({ count, sum }).toEqual({ count: '201000', sum: String((201000 * 201001) / 2) });
   });

@@ -8,6 +8,12 @@ import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from '@prisma/dri
 import type { MigrationList, SchemaEngine, SchemaFilter, SchemasContainer } from '@prisma/schema-engine-wasm';
 import pg from 'pg';
 
+// The project's lib setting (ES2023, Node types) has no WebAssembly namespace; this is the part used here.
+type WasmExports = Record<string, unknown>;
+const wasmRuntime = (globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: WasmExports } }> };
+}).WebAssembly;
+
 /**
  * Drives Prisma's schema engine the way the `prisma` CLI does for `migrate dev`, `migrate status` and
  * `db push`, but with the official Wasm build (@prisma/schema-engine-wasm, the same engine published
@@ -36,10 +42,10 @@ function loadEngineModule(): Promise<EngineModule> {
       set_message: (message: string) => wasmPanics.push(message),
     };
     const glue = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as EngineModule & {
-      __wbg_set_wasm(exports: WebAssembly.Exports): void;
+      __wbg_set_wasm(exports: WasmExports): void;
     };
     const wasmPath = path.join(path.dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
-    const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports });
+    const { instance } = await wasmRuntime.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': glue });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return glue;
