@@ -62,6 +62,8 @@ export interface DbServer {
   readonly url: string;
   /** Names of the databases on disk (one PGlite data directory each). */
   databases(): Promise<string[]>;
+  /** How many clients are queued for an engine another client holds (the scheduler's waiting line). */
+  waitingClients(): number;
   /** Stops accepting, rolls back open transactions, closes every PGlite cleanly. Idempotent. */
   close(): Promise<void>;
 }
@@ -195,6 +197,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     port,
     url,
     databases: () => registry.names(),
+    waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.queue.waiting, 0),
     close() {
       closing ??= (async () => {
         server.close();

@@ -37,7 +37,7 @@ describe('cancel and timeouts while waiting for the engine', () => {
     await holder.query('insert into cancel_t values (1)');
     const waiting = waiter.query('insert into cancel_t values (2)');
     waiting.catch(() => undefined);
-    await delay(200);
+    await waitFor(() => shared.srv.server.waitingClients() === 1, 10_000, 'the insert to queue');
     await sendCancel(shared.srv.port, waiter);
     const error = await rejectionOf(waiting);
     expect(error.code).toBe('57014');
@@ -60,7 +60,7 @@ describe('cancel and timeouts while waiting for the engine', () => {
     bad.destroy();
     let settled = false;
     void pending.then(() => (settled = true), () => (settled = true));
-    await delay(200);
+    await waitFor(() => shared.srv.server.waitingClients() === 1, 10_000, 'the query to queue');
     expect(settled).toBe(false);
     const activeQuery = (waiter as unknown as { _getActiveQuery(): unknown })._getActiveQuery();
     pgCancel(waiter, activeQuery, shared.srv.url);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { dataRows, delay, fe, RawExchange, rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
+import { dataRows, delay, fe, waitFor, RawExchange, rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
 
 const shared = useSharedServer(startTestServer);
 
@@ -48,8 +48,8 @@ describe('many clients on one engine', () => {
       bDone = true;
       return r;
     });
-    // Give B every chance to (wrongly) run inside A's transaction.
-    await delay(300);
+    // Once B is in the waiting line it cannot have run inside A's transaction, nor run before A ends.
+    await waitFor(() => shared.srv.server.waitingClients() === 1, 10_000, "B's insert to queue");
     expect(bDone).toBe(false);
     const inTx = await a.query("select count(*)::int as n from aff_t where who = 'B'");
     expect(inTx.rows[0].n).toBe(0);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, delay, findBinary, startTestServer, type TestServer } from './server-fixture.js';
+import { ClientBag, findBinary, startTestServer, waitFor, type TestServer } from './server-fixture.js';
 
 const PSQL = findBinary('psql');
 const PGBENCH = findBinary('pgbench');
@@ -93,8 +93,7 @@ describe('psql', () => {
     await holder.query('insert into psql_cancel values (1)');
     let child: ChildProcess | undefined;
     const waiting = run(PSQL!, ['-X', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-c', 'insert into psql_cancel values (2)'], { onSpawn: (c) => (child = c) });
-    // Give psql time to connect and send its query (a failure bound, not a measurement).
-    await delay(2_000);
+    await waitFor(() => srv.server.waitingClients() === 1, 20_000, "psql's insert to queue behind the transaction");
     child!.kill('SIGINT');
     const res = await waiting;
     expect(res.stderr).toMatch(/57014|canceling statement due to user request/);
