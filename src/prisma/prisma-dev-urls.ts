@@ -9,11 +9,6 @@
  *   not a secret: it only tells the HTTP server which instance the client expects.
  */
 
-/** `prisma dev`'s defaults: HTTP 51213, database 51214, shadow database 51215. */
-export const DEFAULT_HTTP_PORT = 51213;
-export const DEFAULT_DATABASE_PORT = 51214;
-export const DEFAULT_SHADOW_DATABASE_PORT = 51215;
-
 /** `template1` is what `prisma dev` users have in their URLs; ppg-dev aliases it to the main database. */
 export const PRISMA_DATABASE_NAME = 'template1';
 

@@ -120,10 +120,6 @@ export function readCString(bytes: Uint8Array, offset: number): { value: string;
   return { value: decoder.decode(bytes.subarray(offset, end)), next: end + 1 };
 }
 
-export function decodeText(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
-}
-
 /** Parses the fields of an ErrorResponse/NoticeResponse body (without the 5-byte header). */
 export function parseErrorFields(body: Uint8Array): Map<string, string> {
   const fields = new Map<string, string>();

@@ -144,9 +144,3 @@ export function newRecord(name: string, projectDir: string): InstanceRecord {
     packageVersion: PACKAGE_VERSION,
   };
 }
-
-export function connectionUrl(record: Pick<InstanceRecord, 'user' | 'password' | 'host'>, port: number): string {
-  const user = encodeURIComponent(record.user);
-  const password = encodeURIComponent(record.password);
-  return `postgres://${user}:${password}@${record.host}:${port}/postgres?sslmode=disable`;
-}
