@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { resolveWriteTarget, writeFileAtomic } from './atomic-write.js';
 import { setEnvVars, type EnvMergeResult, type EnvValue, type SetEnvOptions } from './env-merge.js';
 
 /** Reads a `.env` file as text; a missing file reads as undefined (callers create it on write). Other failures: `env_read_failed`. */
@@ -29,13 +30,14 @@ export interface EnvFileUpdate extends EnvMergeResult {
 export async function updateEnvFile(
   path: string,
   vars: Record<string, EnvValue> | ((before: string | undefined) => Record<string, EnvValue>),
-  options: SetEnvOptions = {},
+  options: SetEnvOptions & { secret?: boolean } = {},
 ): Promise<EnvFileUpdate> {
   const before = await readEnvFile(path);
   const result = setEnvVars(before ?? '', typeof vars === 'function' ? vars(before) : vars, options);
   if (before === undefined || result.text !== before) {
     try {
-      await writeFileAtomic(path, result.text);
+      // A new file that will hold a password is readable by its owner only.
+      await writeFileAtomic(path, result.text, options.secret ? { newFileMode: 0o600 } : {});
     } catch (error) {
       throw new PpgError('env_write_failed', `cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is unchanged`, {
         hint: 'check that its folder exists and is writable',
@@ -44,4 +46,37 @@ export async function updateEnvFile(
     }
   }
   return { ...result, created: before === undefined };
+}
+
+/**
+ * Checks, without writing, that `path` can be rewritten the way updateEnvFile does it (a temp file
+ * and a rename in the target's folder, through symlinks): the folder must exist and be writable, and
+ * an existing file must be a writable regular file. Call it before creating anything that the file
+ * is meant to record. Fails with `env_not_writable`.
+ */
+export async function checkEnvWritable(path: string): Promise<void> {
+  const target = await resolveWriteTarget(path);
+  const problem = await writeProblem(target);
+  if (problem === undefined) return;
+  throw new PpgError('env_not_writable', `cannot write ${path}${target === path ? '' : ` (a link to ${target})`}: ${problem}; nothing was created`, {
+    hint: 'fix the permissions (or pass another file) and run the command again',
+  });
+}
+
+async function writeProblem(target: string): Promise<string | undefined> {
+  try {
+    const info = await stat(target);
+    if (!info.isFile()) return 'it is not a regular file';
+    await access(target, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') return code === 'EACCES' || code === 'EPERM' ? 'the file is read-only' : `${code}`;
+  }
+  try {
+    await access(dirname(target), constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `its folder ${dirname(target)} does not exist` : `its folder ${dirname(target)} is not writable`;
+  }
+  return undefined;
 }

@@ -13,11 +13,15 @@ export type EnvValue = string | { raw: string };
 export interface SetEnvOptions {
   /**
    * When set, an existing value that changes is kept as a comment right above the key:
-   * `# KEY (<label>): <previous raw value>`, so a later command can switch back.
+   * `# KEY (<label>): <previous raw value>`, so a later command can switch back. Markers holding other
+   * values are never removed (a cloud URL is shown by the API only once); a marker that already holds
+   * the same value is moved instead of repeated.
    */
   commentPrevious?: string;
   /** Removes marker comments `# KEY (<label>): …` for the given label (used when switching back). */
   dropMarker?: string;
+  /** Removes the markers this returns true for (e.g. the one whose value is being restored). */
+  dropMarkers?: (marker: EnvMarker) => boolean;
 }
 
 export interface EnvChange {
@@ -34,6 +38,17 @@ export interface EnvMergeResult {
   changes: EnvChange[];
 }
 
+/** A marker comment `# KEY (<label>): <raw>`; a multi-line raw value continues on `# ` lines below. */
+export interface EnvMarker {
+  key: string;
+  label: string;
+  /** The value exactly as it was written after `KEY=` (quotes included). */
+  raw: string;
+  /** Entry indexes (from parseEnvLines) the marker spans, `end` exclusive. */
+  start: number;
+  end: number;
+}
+
 /**
  * Sets each key to its value. For a key that exists, the LAST occurrence is rewritten in place (the
  * one dotenv and `node --env-file` actually use; earlier duplicates are left alone, byte for byte),
@@ -45,9 +60,9 @@ export function setEnvVars(text: string, vars: Record<string, EnvValue>, options
   let entries = parseEnvLines(text);
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const changes: EnvChange[] = [];
-  if (options.dropMarker !== undefined) {
-    const markers = new Set(Object.keys(vars).map((key) => markerPrefix(key, options.dropMarker as string)));
-    entries = entries.filter((entry) => ![...markers].some((prefix) => entry.text.startsWith(prefix)));
+  for (const key of Object.keys(vars)) {
+    const drop = findMarkers(entries, key).filter((m) => m.label === options.dropMarker || options.dropMarkers?.(m) === true);
+    entries = removeSpans(entries, drop);
   }
   for (const [key, value] of Object.entries(vars)) {
     const indexes = entries.flatMap((entry, index) => (entry.assignment?.key === key ? [index] : []));
@@ -66,24 +81,67 @@ export function setEnvVars(text: string, vars: Record<string, EnvValue>, options
       continue;
     }
     // A malformed value had no closing quote, so its "suffix" was part of the value: drop it with the value.
-    const rewritten = { text: `${assignment.prefix}${raw}${assignment.suffix}${assignment.eol}` };
-    const replacement: EnvEntry[] = [rewritten];
-    if (options.commentPrevious !== undefined) {
-      const lineEol = assignment.eol || eol;
-      const marker = `${markerPrefix(key, options.commentPrevious)}${assignment.raw.split(/\r?\n/).join(`${lineEol}# `)}${lineEol}`;
-      const above = entries[lastIndex - 1];
-      // Re-running the same switch must not stack markers: replace the one right above.
-      if (above && above.text.startsWith(markerPrefix(key, options.commentPrevious))) {
-        entries.splice(lastIndex - 1, 2, { text: marker }, ...replacement);
-      } else {
-        entries.splice(lastIndex, 1, { text: marker }, ...replacement);
-      }
+    const rewritten: EnvEntry = { text: `${assignment.prefix}${raw}${assignment.suffix}${assignment.eol}` };
+    if (options.commentPrevious === undefined) {
+      entries.splice(lastIndex, 1, rewritten);
     } else {
-      entries.splice(lastIndex, 1, ...replacement);
+      // Each line of a multi-line value keeps its own terminator, so it comes back byte for byte.
+      const marker: EnvEntry = { text: `${markerPrefix(key, options.commentPrevious)}${assignment.raw.replace(/\r?\n/g, (end) => `${end}# `)}${assignment.eol || eol}` };
+      // The same value kept twice is noise: an older marker holding it moves here with the new label.
+      const same = findMarkers(entries, key).filter((m) => m.end <= lastIndex && m.raw === assignment.raw);
+      const removedAbove = same.reduce((n, m) => n + (m.end - m.start), 0);
+      entries = removeSpans(entries, same);
+      entries.splice(lastIndex - removedAbove, 1, marker, rewritten);
     }
     changes.push({ key, action: 'updated', previous, occurrences: indexes.length });
   }
   return { text: entries.map((entry) => entry.text).join(''), changes };
+}
+
+/** Every marker comment of `key`, in file order (the last one is the most recent). */
+export function readMarkers(text: string, key: string): EnvMarker[] {
+  return findMarkers(parseEnvLines(text), key);
+}
+
+function findMarkers(entries: EnvEntry[], key: string): EnvMarker[] {
+  const head = new RegExp(`^# ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(([^)]*)\\): (.*?)\\r?\\n?$`);
+  const markers: EnvMarker[] = [];
+  for (let index = 0; index < entries.length; index++) {
+    const match = head.exec((entries[index] as EnvEntry).text);
+    if (!match) continue;
+    let raw = match[2] as string;
+    let end = index + 1;
+    // A multi-line quoted value was written with `# ` before each continuation line: take lines
+    // until the quote closes; if it never does, the marker is just its first line.
+    if (isOpenQuote(raw)) {
+      let joined = raw;
+      for (let next = index + 1; next < entries.length; next++) {
+        const line = (entries[next] as EnvEntry).text;
+        if (!line.startsWith('# ')) break;
+        const lineEol = /\r?\n$/.exec((entries[next - 1] as EnvEntry).text)?.[0] ?? '\n';
+        joined += `${lineEol}${line.slice(2).replace(/\r?\n$/, '')}`;
+        if (!isOpenQuote(joined)) {
+          raw = joined;
+          end = next + 1;
+          break;
+        }
+      }
+    }
+    markers.push({ key, label: match[1] as string, raw, start: index, end });
+    index = end - 1;
+  }
+  return markers;
+}
+
+/** True when `raw` opens a quote that it does not close (the start of a multi-line value). */
+function isOpenQuote(raw: string): boolean {
+  const entries = parseEnvLines(`K=${raw}\n`);
+  return entries.length !== 1 || entries[0]?.assignment?.unterminated === true;
+}
+
+function removeSpans(entries: EnvEntry[], spans: Array<{ start: number; end: number }>): EnvEntry[] {
+  if (spans.length === 0) return entries;
+  return entries.filter((_entry, index) => !spans.some((span) => index >= span.start && index < span.end));
 }
 
 /** The effective value of a key (last occurrence wins, as in dotenv), or undefined when absent. */
@@ -98,12 +156,7 @@ export function readEnvVar(text: string, key: string): string | undefined {
 
 /** The raw value stored in a marker comment `# KEY (<label>): <raw>`, or undefined. The last marker wins. */
 export function readMarker(text: string, key: string, label: string): string | undefined {
-  const prefix = markerPrefix(key, label);
-  let raw: string | undefined;
-  for (const entry of parseEnvLines(text)) {
-    if (entry.text.startsWith(prefix)) raw = entry.text.slice(prefix.length).replace(/\r?\n$/, '');
-  }
-  return raw;
+  return readMarkers(text, key).filter((marker) => marker.label === label).pop()?.raw;
 }
 
 export function markerPrefix(key: string, label: string): string {

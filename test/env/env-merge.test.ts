@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEnvVar, readMarker, setEnvVars } from '../../src/env/env-merge.js';
+import { readEnvVar, readMarker, readMarkers, setEnvVars } from '../../src/env/env-merge.js';
 import { parseEnvLines } from '../../src/env/env-lines.js';
 
 const CLOUD = 'postgres://u_test:sk_test@db.prisma.io:5432/postgres?sslmode=require';
@@ -123,9 +123,16 @@ const cases: Case[] = [
     previous: CLOUD,
   },
   {
-    name: 'a marker right above is replaced, not stacked',
+    name: 'a marker holding another value is kept: markers stack, newest right above the key',
     before: `# DATABASE_URL (${LABEL}): "postgres://older/db"\nDATABASE_URL="postgres://localhost/db"\n`,
-    after: `# DATABASE_URL (${LABEL}): "postgres://localhost/db"\nDATABASE_URL="${CLOUD}"\n`,
+    after: `# DATABASE_URL (${LABEL}): "postgres://older/db"\n# DATABASE_URL (${LABEL}): "postgres://localhost/db"\nDATABASE_URL="${CLOUD}"\n`,
+    action: 'updated',
+    previous: 'postgres://localhost/db',
+  },
+  {
+    name: 'a marker already holding the replaced value moves down instead of repeating',
+    before: `# DATABASE_URL (other): "postgres://localhost/db"\nX=1\nDATABASE_URL="postgres://localhost/db"\n`,
+    after: `X=1\n# DATABASE_URL (${LABEL}): "postgres://localhost/db"\nDATABASE_URL="${CLOUD}"\n`,
     action: 'updated',
     previous: 'postgres://localhost/db',
   },
@@ -160,6 +167,29 @@ describe('setEnvVars', () => {
     expect(raw).toBe("'postgres://localhost/db'");
     const result = setEnvVars(text, { DATABASE_URL: { raw: raw as string } }, { dropMarker: LABEL, commentPrevious: 'cloud, before ppg init --local' });
     expect(result.text).toBe(`# DATABASE_URL (cloud, before ppg init --local): "${CLOUD}"\nDATABASE_URL='postgres://localhost/db'\n`);
+  });
+});
+
+describe('readMarkers', () => {
+  it('reads every marker in file order, a multi-line value whole (CRLF kept), and stops at an unclosed one', () => {
+    const text =
+      '# DATABASE_URL (a): "one"\r\n' +
+      '# DATABASE_URL (b): "multi\r\n# line\r\n# value"\r\n' +
+      '# DATABASE_URL (c): "never closed\r\n# just a comment\r\n' +
+      '# OTHER (a): x\r\nDATABASE_URL=1\r\n';
+    expect(readMarkers(text, 'DATABASE_URL').map(({ label, raw, start, end }) => ({ label, raw, start, end }))).toEqual([
+      { label: 'a', raw: '"one"', start: 0, end: 1 },
+      { label: 'b', raw: '"multi\r\nline\r\nvalue"', start: 1, end: 4 },
+      { label: 'c', raw: '"never closed', start: 4, end: 5 },
+    ]);
+  });
+
+  it('a multi-line value survives being commented and restored', () => {
+    const text = "K='a\nb'\nZ=1\n";
+    const out = setEnvVars(text, { K: 'new' }, { commentPrevious: 'L' }).text;
+    expect(out).toBe("# K (L): 'a\n# b'\nK='new'\nZ=1\n");
+    const raw = readMarker(out, 'K', 'L') as string;
+    expect(setEnvVars(out, { K: { raw } }, { dropMarker: 'L' }).text).toBe(text);
   });
 });
 
