@@ -1,19 +1,20 @@
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { readEnvFile, updateEnvFile, type EnvFileUpdate } from '../env/env-file.js';
-import { readEnvVar, readMarker, setEnvVars } from '../env/env-merge.js';
+import { checkEnvWritable, readEnvFile, updateEnvFile, type EnvFileUpdate } from '../env/env-file.js';
 import { writeFileAtomic } from '../env/atomic-write.js';
-import { pickConnectionString, type Region } from './api-responses.js';
+import { pickConnectionString, type CreatedProject, type Region } from './api-responses.js';
 import { resolveEndpoints } from './cloud-endpoints.js';
-import { describeHost, isPrismaPostgresUrl } from './connection-url.js';
+import { projectOfUrl, readCloudLinks, rememberCloudLink } from './cloud-links.js';
+import { describeHost, isPrismaPostgresUrl, redactUrls } from './connection-url.js';
+import { cloudMarkerLabel, currentDatabaseUrl, listCloudCandidates, LOCAL_MARKER, restoreLocal, switchOptions } from './env-switch.js';
+import { projectEnvLocation } from './env-location.js';
 import { isGitIgnored } from './gitignore-check.js';
 import { ManagementApiClient } from './management-api-client.js';
+import { ManagementApiError } from './management-api-error.js';
+import { CloudRecoveryError } from './recovery-error.js';
 import { resolveTokenSource } from './token-source.js';
 
-/** The marker `ppg init --db` leaves above DATABASE_URL; `ppg init --local` reads it back. */
-export const LOCAL_MARKER = 'local, before ppg init --db';
-/** The marker `ppg init --local` leaves, so the cloud credentials (shown only once by the API) are not lost. */
-export const CLOUD_MARKER = 'cloud, before ppg init --local';
+export { LOCAL_MARKER } from './env-switch.js';
 export const DEFAULT_REGION = 'us-east-1';
 
 export interface InitDbOptions {
@@ -27,81 +28,147 @@ export interface InitDbOptions {
   confirm?: (plan: { name: string; region: string }) => Promise<boolean>;
 }
 
+interface Switched {
+  envPath: string;
+  env: EnvFileUpdate;
+  previousHost: string | undefined;
+  /** True when the replaced value was a Prisma Postgres URL (`--force`). */
+  previousIsCloud: boolean;
+  /** True when the previous value was kept as a marker comment. */
+  keptPrevious: boolean;
+  /** False when no .gitignore in the project folder ignores `.env` (it now holds a password). */
+  envIgnored: boolean;
+  newHost: string;
+  projectId: string;
+}
+
 export type InitDbResult =
   | { status: 'already-linked'; envPath: string; host: string }
-  | {
-      status: 'switched';
-      envPath: string;
-      env: EnvFileUpdate;
-      previousHost: string | undefined;
-      /** True when the previous (local) value was kept as a marker comment. */
-      keptPrevious: boolean;
-      /** False when no .gitignore in the project folder ignores `.env` (it now holds a password). */
-      envIgnored: boolean;
-      newHost: string;
-      projectId: string;
-      projectName: string;
-      databaseId: string;
-      region: string;
-    };
+  | (Switched & { status: 'switched-back' })
+  | (Switched & { status: 'switched'; projectName: string; databaseId: string; region: string });
 
 /**
- * `ppg init --db`: provisions a Prisma Postgres project with its default database and points
- * DATABASE_URL in `<cwd>/.env` at it, keeping a local previous value as a marker comment.
- * Order matters: everything that can fail without side effects (already linked, token, region) is
- * checked before the project is created, and `.env` is written only once a URL is in hand, so every
- * failure leaves `.env` untouched. Never writes the token to `.env`.
+ * `ppg init --db`: points DATABASE_URL in the project's `.env` (the project root `ppg dev` uses) at
+ * Prisma Postgres, keeping the replaced value as a marker comment.
+ *
+ * Switching is idempotent: when `.env` keeps the URL of a cloud project this folder used before (a
+ * marker left by `ppg init --local`, `ppg dev --env` or `--force`) and that project still exists,
+ * DATABASE_URL goes back to it and nothing is created. Otherwise a project is created.
+ *
+ * Order matters: everything that can fail without side effects (already linked, `.env` writable,
+ * token, region) is checked before the project is created. After it exists, a failure is a
+ * CloudRecoveryError carrying the project id and the connection string, which the API shows only once.
  */
 export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
-  const envPath = join(options.cwd, '.env');
-  const current = readEnvVar((await readEnvFile(envPath)) ?? '', 'DATABASE_URL');
+  const { envPath, projectDir } = projectEnvLocation(options.cwd);
+  const text = await readEnvFile(envPath);
+  const current = currentDatabaseUrl(text);
   if (current !== undefined && isPrismaPostgresUrl(current) && !options.force) {
     return { status: 'already-linked', envPath, host: describeHost(current) };
   }
+  await checkEnvWritable(envPath);
   const endpoints = resolveEndpoints(options.env);
   const client = new ManagementApiClient(endpoints, await resolveTokenSource(options.token, options.env, endpoints));
+  const links = await readCloudLinks(options.env, projectDir);
+  const currentProject = current === undefined ? undefined : projectOfUrl(links, current);
+  // The label for the value being replaced: a cloud URL keeps the name of its project.
+  const replacedLabel =
+    current !== undefined && isPrismaPostgresUrl(current)
+      ? cloudMarkerLabel(currentProject, `ppg init --db${options.force ? ' --force' : ''}`)
+      : LOCAL_MARKER;
+  const base = async (update: EnvFileUpdate, url: string, projectId: string): Promise<Switched> => ({
+    envPath,
+    env: update,
+    previousHost: current === undefined ? undefined : describeHost(current),
+    previousIsCloud: current !== undefined && isPrismaPostgresUrl(current),
+    keptPrevious: update.changes[0]?.action === 'updated',
+    envIgnored: await isGitIgnored(projectDir, '.env'),
+    newHost: describeHost(url),
+    projectId,
+  });
+
+  if (!options.force && text !== undefined) {
+    for (const candidate of listCloudCandidates(text)) {
+      const projectId = candidate.projectId ?? projectOfUrl(links, candidate.url);
+      // A URL we cannot tie to a project cannot be checked; it stays where it is, as a comment.
+      if (projectId === undefined || !(await client.projectExists(projectId))) continue;
+      const written = await writeSwitch(envPath, { raw: candidate.raw }, replacedLabel);
+      await rememberCloudLink(options.env, projectDir, { projectId }, candidate.url);
+      return { status: 'switched-back', ...(await base(written, candidate.url, projectId)) };
+    }
+  }
+
   const region = checkRegion(options.region ?? DEFAULT_REGION, await client.listPostgresRegions());
-  const name = options.name ?? (basename(options.cwd) || 'My Prisma Project');
+  const name = options.name ?? (basename(projectDir) || 'My Prisma Project');
   if (options.confirm && !(await options.confirm({ name, region }))) {
     throw new PpgError('aborted', 'nothing was created', { hint: 'run `ppg init --db --yes` to skip the question' });
   }
-  const project = await client.createProject({ name, region });
+  const project = await createProject(client, name, region);
   const database = project.database;
+  const link = `run \`ppg init --db --project ${project.id}\`: it connects to this project instead of creating another`;
   if (!database) {
-    throw new PpgError('missing_database', `project ${project.id} was created without a database; .env is unchanged`, {
-      hint: 'add a database to it in https://console.prisma.io, or delete it and run `ppg init --db` again',
+    throw new CloudRecoveryError('missing_database', `project ${project.id} was created without a database; .env is unchanged`, `add a database to it in https://console.prisma.io, then ${link}`, {
+      projectId: project.id,
     });
   }
   const url = pickConnectionString(database);
   if (!url) {
     const why = database.status === 'provisioning' ? 'is still provisioning and' : `(status ${database.status})`;
-    throw new PpgError('missing_connection_string', `database ${database.id} in project ${project.id} ${why} came without a connection string; .env is unchanged`, {
-      hint: 'create a connection for it in https://console.prisma.io once it is ready, or delete the project and run `ppg init --db` again',
-    });
+    throw new CloudRecoveryError(
+      'missing_connection_string',
+      `database ${database.id} in project ${project.id} ${why} came without a connection string; .env is unchanged`,
+      `once it is ready, ${link}`,
+      { projectId: project.id },
+    );
   }
-  const keepPrevious = current !== undefined && !isPrismaPostgresUrl(current);
-  let env: EnvFileUpdate;
+  await rememberCloudLink(options.env, projectDir, { projectId: project.id, databaseId: database.id }, url);
+  let written: EnvFileUpdate;
   try {
-    env = await updateEnvFile(envPath, { DATABASE_URL: url }, keepPrevious ? { commentPrevious: LOCAL_MARKER } : {});
+    written = await writeSwitch(envPath, url, replacedLabel);
   } catch (error) {
-    throw new PpgError('env_write_failed', `project ${project.id} was created but ${(error as Error).message}`, {
-      hint: 'fix the file permissions and run `ppg init --db --force`, or delete the project in https://console.prisma.io',
-      cause: error,
-    });
+    throw new CloudRecoveryError(
+      'env_write_failed',
+      `project ${project.id} was created but ${(error as Error).message}`,
+      'its DATABASE_URL is printed above (the API shows it only once): put it in .env by hand; do not run `ppg init --db` again, that would create a second project',
+      { projectId: project.id, connectionString: url },
+      error,
+    );
   }
   return {
     status: 'switched',
-    envPath,
-    env,
-    previousHost: current === undefined ? undefined : describeHost(current),
-    keptPrevious: keepPrevious && env.changes[0]?.action === 'updated',
-    envIgnored: await isGitIgnored(options.cwd, '.env'),
-    newHost: describeHost(url),
-    projectId: project.id,
+    ...(await base(written, url, project.id)),
     projectName: project.name,
     databaseId: database.id,
     region: database.regionId ?? region,
   };
+}
+
+/** One `.env` write of the switch; a new file is 0600 (it holds a password). */
+function writeSwitch(envPath: string, value: string | { raw: string }, replacedLabel: string): Promise<EnvFileUpdate> {
+  return updateEnvFile(envPath, { DATABASE_URL: value }, { ...switchOptions(value, replacedLabel), secret: true });
+}
+
+/**
+ * `POST /v1/projects`. A timeout or a 2xx we cannot read leaves the outcome unknown: the project may
+ * exist, so the error says to look (`ppg cloud ls`) instead of retrying, and salvages what it can.
+ */
+async function createProject(client: ManagementApiClient, name: string, region: string): Promise<CreatedProject> {
+  try {
+    return await client.createProject({ name, region });
+  } catch (error) {
+    const unreadable2xx = error instanceof ManagementApiError && error.status >= 200 && error.status < 300;
+    if (!(error instanceof PpgError) || !(error.code === 'timeout' || unreadable2xx)) throw error;
+    const salvage = unreadable2xx && typeof error.details === 'string' ? error.details : '';
+    const projectId = /"id"\s*:\s*"(proj_[^"]+|[a-z0-9]{20,})"/.exec(salvage)?.[1];
+    const connectionString = /(postgres(?:ql)?:\/\/[^"\s]+)/.exec(salvage)?.[1];
+    throw new CloudRecoveryError(
+      'create_outcome_unknown',
+      `${redactUrls(error.message)}; the project "${name}" may have been created`,
+      'run `ppg cloud ls` to see whether it exists before trying again (then `ppg init --db --project <id>` connects to it)',
+      { ...(projectId ? { projectId } : {}), ...(connectionString ? { connectionString } : {}) },
+      error,
+    );
+  }
 }
 
 /** Rejects a region that the API does not list, or lists as unavailable, before anything is created. */
@@ -122,20 +189,22 @@ export interface InitLocalResult {
 
 /**
  * `ppg init --local`: puts back the DATABASE_URL that `ppg init --db` commented out, byte for byte,
- * and keeps the cloud URL as a marker comment (the API shows credentials only once).
- * Fails with `no_local_url` when `.env` holds no such marker.
+ * and keeps the cloud URL as a marker comment naming its project (the API shows credentials only
+ * once; `ppg init --db` uses the project id to switch back). Fails with `no_local_url` when `.env`
+ * holds no such marker.
  */
-export async function initLocal(options: { cwd: string }): Promise<InitLocalResult> {
-  const envPath = join(options.cwd, '.env');
+export async function initLocal(options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<InitLocalResult> {
+  const { envPath, projectDir } = projectEnvLocation(options.cwd);
   const text = await readEnvFile(envPath);
-  const raw = text === undefined ? undefined : readMarker(text, 'DATABASE_URL', LOCAL_MARKER);
-  if (text === undefined || raw === undefined) {
+  const cloud = currentDatabaseUrl(text);
+  const projectId = cloud === undefined ? undefined : projectOfUrl(await readCloudLinks(options.env, projectDir), cloud);
+  const label = cloud !== undefined && isPrismaPostgresUrl(cloud) ? cloudMarkerLabel(projectId, 'ppg init --local') : 'before ppg init --local';
+  const merged = text === undefined ? undefined : restoreLocal(text, label);
+  if (merged === undefined) {
     throw new PpgError('no_local_url', `${envPath} has no local DATABASE_URL saved by \`ppg init --db\``, {
       hint: 'start a local database with `ppg dev` and put its URL in DATABASE_URL',
     });
   }
-  const cloud = readEnvVar(text, 'DATABASE_URL');
-  const merged = setEnvVars(text, { DATABASE_URL: { raw } }, { dropMarker: LOCAL_MARKER, commentPrevious: CLOUD_MARKER });
   await writeFileAtomic(envPath, merged.text);
-  return { envPath, localHost: describeHost(readEnvVar(merged.text, 'DATABASE_URL')), cloudHost: cloud === undefined ? undefined : describeHost(cloud) };
+  return { envPath, localHost: describeHost(currentDatabaseUrl(merged.text)), cloudHost: cloud === undefined ? undefined : describeHost(cloud) };
 }

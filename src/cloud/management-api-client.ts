@@ -1,7 +1,7 @@
 import type { CloudEndpoints } from './cloud-endpoints.js';
 import { parseCreatedProject, parsePage, parseRegions, type CreatedProject, type Region } from './api-responses.js';
 import { sendRequest, type HttpResponse } from './http-request.js';
-import { toManagementApiError } from './management-api-error.js';
+import { ManagementApiError, toManagementApiError } from './management-api-error.js';
 import type { TokenSource } from './token-source.js';
 
 const SERVICE = 'the Prisma Management API';
@@ -27,7 +27,14 @@ export class ManagementApiClient {
 
   /** `POST /v1/projects` with `createDatabase: true`: the project and its default database, with credentials. */
   async createProject(input: { name: string; region: string }): Promise<CreatedProject> {
-    return parseCreatedProject(await this.call('POST', '/v1/projects', { createDatabase: true, name: input.name, region: input.region }));
+    const response = await this.exchange('POST', '/v1/projects', { createDatabase: true, name: input.name, region: input.region });
+    try {
+      return parseCreatedProject(response.json);
+    } catch (error) {
+      // A 2xx we cannot read may still have created the project: keep the body (it may hold the only copy of the URL).
+      if (!(error instanceof ManagementApiError)) throw error;
+      throw new ManagementApiError(response.status, error.code, error.message, error.hint, response.text);
+    }
   }
 
   /** `GET /v1/workspaces`, every page. */
@@ -38,6 +45,17 @@ export class ManagementApiClient {
   /** `GET /v1/projects`, every page. */
   listProjects(): Promise<unknown[]> {
     return this.listAll('/v1/projects');
+  }
+
+  /** `GET /v1/projects/{id}`: true when it exists, false on a 404 (deleted, or never in this workspace). */
+  async projectExists(projectId: string): Promise<boolean> {
+    try {
+      await this.call('GET', `/v1/projects/${encodeURIComponent(projectId)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof ManagementApiError && error.status === 404) return false;
+      throw error;
+    }
   }
 
   /** `DELETE /v1/projects/{id}`; any 2xx is success (the spec says 204, the docs 200). */
@@ -61,12 +79,17 @@ export class ManagementApiClient {
 
   /** One API call; returns the parsed JSON body (undefined for an empty 2xx). */
   async call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+    return (await this.exchange(method, path, body)).json;
+  }
+
+  /** One API call with the 401 refresh and the status check; the whole 2xx response. */
+  private async exchange(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HttpResponse> {
     let response = await this.send(method, path, body);
     if (response.status === 401 && (await this.tokens.refresh())) response = await this.send(method, path, body);
     if (response.status < 200 || response.status > 299) {
       throw toManagementApiError(response.status, response.json, response.text, response.headers.get('retry-after'), SERVICE);
     }
-    return response.json;
+    return response;
   }
 
   private send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown): Promise<HttpResponse> {

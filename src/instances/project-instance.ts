@@ -1,7 +1,7 @@
 import { PpgError } from '../ppg-error.js';
 import { assertValidName, nameFromProjectDir } from '../state/instance-name.js';
 import { readRecord } from '../state/instance-record.js';
-import { findProjectDir } from './project-dir.js';
+import { findProjectDir } from '../state/project-dir.js';
 import { instancePaths } from '../state/state-paths.js';
 
 export interface ProjectInstance {

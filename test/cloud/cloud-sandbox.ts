@@ -61,8 +61,8 @@ export class CloudSandbox {
   }
 
   /** Starts `node bin/ppg.js …` in the project folder without waiting (for login, which needs a callback). */
-  start(args: string[], env: NodeJS.ProcessEnv = this.env(), input?: string): { child: ChildProcess; done: Promise<CliResult> } {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: this.project, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  start(args: string[], env: NodeJS.ProcessEnv = this.env(), input?: string, cwd = this.project): { child: ChildProcess; done: Promise<CliResult> } {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.add(child);
     let stdout = '';
     let stderr = '';
@@ -78,8 +78,8 @@ export class CloudSandbox {
     return { child, done };
   }
 
-  run(args: string[], env?: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
-    return this.start(args, env, input).done;
+  run(args: string[], env?: NodeJS.ProcessEnv, input?: string, cwd?: string): Promise<CliResult> {
+    return this.start(args, env, input, cwd).done;
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,7 @@ export type Scenario =
   | 'ratelimit-programmatic'
   | 'apierror'
   | 'badjson'
+  | 'badjson-2xx'
   | 'provisioning'
   | 'region-unavailable'
   | 'timeout';
@@ -48,7 +49,17 @@ export class FakeCloud {
   scenario: Scenario = 'success';
   /** Bearer tokens the Management API accepts; the expired token in auth.expired.json is not one of them. */
   readonly acceptedTokens = new Set([SERVICE_TOKEN, ACCESS_TOKEN, REFRESHED_TOKEN]);
+  /** Projects made through `POST /v1/projects` (list view, keyed by id); `GET`/`DELETE /v1/projects/{id}` use it. */
+  readonly projects = new Map<string, Record<string, unknown>>();
+  /** Runs after a project is created and before the answer is sent (to break something in between). */
+  onProjectCreated: (() => Promise<void> | void) | undefined;
+  /** A refresh waits for this before it is answered (to make two refreshes overlap). */
+  refreshGate: Promise<void> | undefined;
+  /** Refresh tokens already used: like the real server, each one works once. */
+  private readonly usedRefreshTokens = new Set<string>();
   private readonly challenges = new Map<string, string>();
+  private created = 0;
+  private readonly waiters: Array<() => void> = [];
 
   private constructor(
     private readonly server: Server,
@@ -63,6 +74,18 @@ export class FakeCloud {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake = new FakeCloud(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return fake;
+  }
+
+  /** Resolves once `condition` holds, re-checked after every request (no polling, no sleeps). */
+  until(condition: () => boolean): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (condition()) resolve();
+        else this.waiters.push(check);
+      };
+      this.waiters.push(check);
+    });
   }
 
   /** Requests to one surface, without the method/path noise of the others. */
@@ -87,6 +110,7 @@ export class FakeCloud {
       body: Buffer.concat(chunks).toString('utf8'),
     };
     this.requests.push(recorded);
+    for (const check of this.waiters.splice(0)) check();
     if (this.scenario === 'timeout') return; // never answer: the client's timeout must fire
     if (url.pathname.startsWith('/v1/')) return this.managementApi(recorded, response);
     if (url.pathname === '/authorize') return this.authorize(recorded, response);
@@ -94,7 +118,7 @@ export class FakeCloud {
     return this.worker(recorded, response);
   }
 
-  private managementApi(request: RecordedRequest, response: ServerResponse): void {
+  private managementApi(request: RecordedRequest, response: ServerResponse): void | Promise<void> {
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (!token || !this.acceptedTokens.has(token)) return sendFile(response, 401, 'error.401.json');
     const route = `${request.method} ${request.path}`;
@@ -102,18 +126,43 @@ export class FakeCloud {
       return sendFile(response, 200, this.scenario === 'region-unavailable' ? 'regions.postgres.unavailable.json' : 'regions.postgres.json');
     }
     if (route === 'GET /v1/workspaces') return sendFile(response, 200, 'workspaces.list.json');
-    if (route === 'GET /v1/projects') return sendFile(response, 200, request.query.cursor === 'cur_page2' ? 'projects.list.page2.json' : 'projects.list.page1.json');
-    if (route === 'POST /v1/projects') return this.createProject(request, response);
-    if (request.method === 'DELETE' && /^\/v1\/projects\/proj_[a-z0-9]+$/.test(request.path)) return send(response, 204, '', undefined);
+    if (route === 'GET /v1/projects') return this.listProjects(request, response);
+    if (route === 'POST /v1/projects') return this.createProject(request, response, true);
+    const projectId = /^\/v1\/projects\/([^/]+)$/.exec(request.path)?.[1];
+    if (projectId !== undefined && request.method === 'GET' && this.projects.has(projectId)) return send(response, 200, JSON.stringify({ data: this.projects.get(projectId) }), 'application/json');
+    if (projectId !== undefined && request.method === 'DELETE' && this.projects.delete(projectId)) return send(response, 204, '', undefined);
     return sendFile(response, 404, 'error.404.json');
   }
 
-  private createProject(request: RecordedRequest, response: ServerResponse): void {
+  /** The fixture pages, with the projects created in this run appended to the last page. */
+  private listProjects(request: RecordedRequest, response: ServerResponse): void {
+    if (request.query.cursor !== 'cur_page2') return sendFile(response, 200, 'projects.list.page1.json');
+    const page = fixtureJson<{ data: unknown[] }>('projects.list.page2.json');
+    page.data.push(...this.projects.values());
+    send(response, 200, JSON.stringify(page), 'application/json');
+  }
+
+  /**
+   * The Management API mints a new project each time: the first is the fixture as is (proj_test1,
+   * u_test:sk_test), the n-th has every id and credential suffixed with n (proj_test2, u_test2:sk_test2).
+   * The create-db worker answers with the fixture unchanged.
+   */
+  private async createProject(request: RecordedRequest, response: ServerResponse, mint = false): Promise<void> {
     if (this.scenario === 'apierror') return sendFile(response, 400, 'error.400.json');
     if (this.scenario === 'badjson') return send(response, 400, '<html><body>Bad Request</body></html>', 'text/html');
     if (this.scenario === 'ratelimit') return sendFile(response, 429, 'createdb.429.json');
     if (this.scenario === 'ratelimit-programmatic') return sendFile(response, 429, 'createdb.429.programmatic.json', { 'Retry-After': '60' });
-    return sendFile(response, 201, this.scenario === 'provisioning' ? 'project.create.provisioning.201.json' : 'project.create.201.json');
+    let text = fixture(this.scenario === 'provisioning' ? 'project.create.provisioning.201.json' : 'project.create.201.json');
+    if (mint) {
+      const n = this.created + 1;
+      this.created = n;
+      if (n > 1) text = text.replace(/\b(proj|db|con)_test1\b/g, `$1_test${n}`).replace(/u_test:sk_test@/g, `u_test${n}:sk_test${n}@`).replace('"user":"u_test"', `"user":"u_test${n}"`).replace(/"pass":"sk_test"/g, `"pass":"sk_test${n}"`);
+      const { database: _database, ...project } = (JSON.parse(text) as { data: Record<string, unknown> }).data;
+      this.projects.set(project.id as string, project);
+      await this.onProjectCreated?.();
+    }
+    if (this.scenario === 'badjson-2xx') return send(response, 201, text.slice(0, -40), 'application/json');
+    send(response, 201, text, 'application/json');
   }
 
   /** Validates the PKCE request and redirects back with a code, as auth.prisma.io does. */
@@ -127,7 +176,7 @@ export class FakeCloud {
     response.writeHead(302, { Location: `${q.redirect_uri}?code=${code}&state=${encodeURIComponent(q.state)}` }).end();
   }
 
-  private token(request: RecordedRequest, response: ServerResponse): void {
+  private async token(request: RecordedRequest, response: ServerResponse): Promise<void> {
     const form = new URLSearchParams(request.body);
     if (form.get('grant_type') === 'authorization_code') {
       const challenge = this.challenges.get(form.get('code') ?? '');
@@ -138,14 +187,18 @@ export class FakeCloud {
       return sendFile(response, 200, 'oauth.token.200.json');
     }
     if (form.get('grant_type') === 'refresh_token') {
-      if (this.scenario === 'invalid_grant' || form.get('refresh_token') !== 'rt_test') return sendFile(response, 400, 'oauth.token.invalid_grant.400.json');
+      await this.refreshGate;
+      const refreshToken = form.get('refresh_token') ?? '';
+      const known = refreshToken === 'rt_test' || refreshToken === 'rt_test2';
+      if (this.scenario === 'invalid_grant' || !known || this.usedRefreshTokens.has(refreshToken)) return sendFile(response, 400, 'oauth.token.invalid_grant.400.json');
+      this.usedRefreshTokens.add(refreshToken);
       return sendFile(response, 200, 'oauth.token.refreshed.200.json');
     }
     return sendFile(response, 400, 'oauth.token.invalid_grant.400.json');
   }
 
   /** The create-db worker: /health, /regions, /create (validating the body as the worker does). */
-  private worker(request: RecordedRequest, response: ServerResponse): void {
+  private worker(request: RecordedRequest, response: ServerResponse): void | Promise<void> {
     const route = `${request.method} ${request.path}`;
     if (route === 'GET /health') return sendFile(response, 200, 'createdb.health.json');
     if (route === 'GET /regions') return sendFile(response, 200, this.scenario === 'region-unavailable' ? 'regions.postgres.unavailable.json' : 'regions.postgres.json');

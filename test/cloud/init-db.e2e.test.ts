@@ -83,12 +83,14 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
     expect(await readFile(envPath, 'utf8')).toBe(text);
   });
 
-  it('--force replaces a Prisma Postgres URL without adding a "local" marker', async () => {
+  it('--force on a Prisma Postgres URL creates a new database and keeps the old URL as a comment', async () => {
     await writeFile(envPath, `DATABASE_URL="postgres://old:pw@db.prisma.io:5432/postgres"\n`);
     const result = await box.run(['init', '--db', '--yes', '--force'], withToken());
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('The previous Prisma Postgres URL was replaced.\n');
-    expect(await readFile(envPath, 'utf8')).toBe(`DATABASE_URL="${CLOUD}"\n`);
+    expect(result.stderr).toContain('The previous Prisma Postgres URL is kept as a comment above it.\n');
+    expect(await readFile(envPath, 'utf8')).toBe(
+      `# DATABASE_URL (cloud, before ppg init --db --force): "postgres://old:pw@db.prisma.io:5432/postgres"\nDATABASE_URL="${CLOUD}"\n`,
+    );
   });
 
   it('without any token: one error line and a hint, exit 1, no request, .env untouched', async () => {
@@ -128,13 +130,6 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
       'error: Rate limit exceeded for programmatic database creation. You can create up to 1 database per minute. Please try again later.\nhint: rate limited: wait 60s and try again\n',
     ],
     [
-      'database still provisioning',
-      'provisioning',
-      [],
-      'error: database db_prov1 in project proj_prov1 is still provisioning and came without a connection string; .env is unchanged\n' +
-        'hint: create a connection for it in https://console.prisma.io once it is ready, or delete the project and run `ppg init --db` again\n',
-    ],
-    [
       'unavailable region',
       'region-unavailable',
       ['--region', 'eu-west-3'],
@@ -157,6 +152,20 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
     else box.fake.scenario = scenario;
     const result = await box.run(['init', '--db', '--yes', ...args], box.env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN, PRISMA_MANAGEMENT_API_URL: api, PPG_HTTP_TIMEOUT_MS: '1000' }));
     expect(result).toEqual({ code: 1, stdout: '', stderr: stderr.replace('URL', api) });
+    expect(await readFile(envPath, 'utf8')).toBe(MESSY);
+  });
+
+  it('database still provisioning: the project id on stdout, a hint that links instead of creating again, .env untouched', async () => {
+    await writeFile(envPath, MESSY);
+    box.fake.scenario = 'provisioning';
+    const result = await box.run(['init', '--db', '--yes'], withToken());
+    expect(result).toEqual({
+      code: 1,
+      stdout: '# Prisma Postgres project proj_prov1\n',
+      stderr:
+        'error: database db_prov1 in project proj_prov1 is still provisioning and came without a connection string; .env is unchanged\n' +
+        'hint: once it is ready, run `ppg init --db --project proj_prov1`: it connects to this project instead of creating another\n',
+    });
     expect(await readFile(envPath, 'utf8')).toBe(MESSY);
   });
 
@@ -205,7 +214,7 @@ describe('ppg init --local', () => {
       stdout: '',
       stderr: `Restored the local DATABASE_URL (localhost:51214) in ${envPath}.\nThe Prisma Postgres URL (db.prisma.io:5432) is kept as a comment above it.\n`,
     });
-    expect(await readFile(envPath, 'utf8')).toBe(`A=1\n# DATABASE_URL (cloud, before ppg init --local): '${CLOUD}'\nDATABASE_URL='${LOCAL}'\nB=2\n`);
+    expect(await readFile(envPath, 'utf8')).toBe(`A=1\n# DATABASE_URL (cloud proj_test1, before ppg init --local): '${CLOUD}'\nDATABASE_URL='${LOCAL}'\nB=2\n`);
   });
 
   it('fails cleanly when there is nothing to restore', async () => {

@@ -35,7 +35,7 @@ export function register(program: Command, io: CliIo): void {
       }
       if (flags.local) {
         const { initLocal } = await import('../../cloud/init-db.js');
-        const local = await initLocal({ cwd: io.cwd });
+        const local = await initLocal({ cwd: io.cwd, env: io.env });
         writeLine(io.stderr, `Restored the local DATABASE_URL (${local.localHost}) in ${local.envPath}.`);
         if (local.cloudHost) writeLine(io.stderr, `The Prisma Postgres URL (${local.cloudHost}) is kept as a comment above it.`);
         return;
@@ -43,7 +43,7 @@ export function register(program: Command, io: CliIo): void {
       const interactive = io.isTTY && Boolean(process.stdin.isTTY) && !flags.yes;
       const { initDb } = await import('../../cloud/init-db.js');
       const { askYesNo } = await import('../../cloud/terminal-prompt.js');
-      const result = await initDb({
+      const result = await withRecovery(io, () => initDb({
         cwd: io.cwd,
         env: io.env,
         ...(flags.token !== undefined ? { token: flags.token } : {}),
@@ -51,10 +51,15 @@ export function register(program: Command, io: CliIo): void {
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         force: Boolean(flags.force),
         ...(interactive ? { confirm: (plan) => askYesNo(`Create Prisma Postgres project "${plan.name}" in ${plan.region}?`, io.stderr) } : {}),
-      });
+      }));
       if (result.status === 'already-linked') {
         writeLine(io.stderr, `DATABASE_URL in ${result.envPath} already points at Prisma Postgres (${result.host}); nothing changed.`);
         writeLine(io.stderr, 'Run `ppg init --db --force` to create a new database anyway.');
+        return;
+      }
+      if (result.status === 'switched-back') {
+        writeLine(io.stderr, `Switched DATABASE_URL in ${result.envPath} back to Prisma Postgres project ${result.projectId} (${result.newHost}); nothing was created.`);
+        writeLine(io.stderr, 'The previous value is kept as a comment above it; `ppg init --local` switches back.');
         return;
       }
       writeLine(io.stderr, `Created Prisma Postgres project "${result.projectName}" (${result.projectId}) with database ${result.databaseId} in ${result.region}.`);
@@ -62,9 +67,20 @@ export function register(program: Command, io: CliIo): void {
       if (result.env.created) writeLine(io.stderr, `Created ${result.envPath} with DATABASE_URL → ${result.newHost}.`);
       else if (change?.action === 'added') writeLine(io.stderr, `Added DATABASE_URL → ${result.newHost} to ${result.envPath}.`);
       else writeLine(io.stderr, `Updated DATABASE_URL in ${result.envPath}: ${result.previousHost ?? '(none)'} → ${result.newHost}.`);
-      if (result.keptPrevious) writeLine(io.stderr, 'The previous value is kept as a comment above it; `ppg init --local` switches back.');
-      else if (change?.action === 'updated') writeLine(io.stderr, 'The previous Prisma Postgres URL was replaced.');
+      if (result.keptPrevious && result.previousHost !== undefined && !result.previousIsCloud) writeLine(io.stderr, 'The previous value is kept as a comment above it; `ppg init --local` switches back.');
+      else if (change?.action === 'updated') writeLine(io.stderr, 'The previous Prisma Postgres URL is kept as a comment above it.');
       if (!result.envIgnored) writeLine(io.stderr, 'warning: .env now holds a database password and no .gitignore here ignores it; add `.env` to .gitignore.');
       if (change && change.occurrences > 1) writeLine(io.stderr, `warning: DATABASE_URL appeared ${change.occurrences} times; only the last (effective) one was changed.`);
     });
+}
+
+/** A cloud failure after something was created: the only copy of its credentials goes to stdout first. */
+async function withRecovery<T>(io: CliIo, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const { CloudRecoveryError, recoveryLines } = await import('../../cloud/recovery-error.js');
+    if (error instanceof CloudRecoveryError) for (const line of recoveryLines(error.recovery)) writeLine(io.stdout, line);
+    throw error;
+  }
 }
