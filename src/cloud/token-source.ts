@@ -1,3 +1,6 @@
+import lockfile from 'proper-lockfile';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { credentialsPath, type CloudEndpoints } from './cloud-endpoints.js';
 import { readStoredLogin, removeStoredLogin, writeStoredLogin, type StoredLogin } from './credentials-store.js';
@@ -39,19 +42,56 @@ function storedSource(path: string, stored: StoredLogin, endpoints: CloudEndpoin
     token: stored.token,
     async refresh() {
       if (!stored.refreshToken) return false;
-      let renewed: StoredLogin;
+      const failed = source.token;
+      // Refresh tokens are single use: two ppg processes refreshing the same login at once would
+      // have the loser's refresh rejected, and clearing the store then would delete the winner's
+      // fresh login. So refreshes are serialised by a lock next to the store, and the store is read
+      // again under the lock: if another process already renewed the token, use its result.
+      const release = await lockStore(path, endpoints.timeoutMs);
       try {
-        renewed = await refreshLogin(endpoints, stored.refreshToken);
-      } catch (error) {
-        // A refresh token the server rejects is dead for good: forget it so the next run asks for a login.
-        if (error instanceof PpgError && error.code === 'session_expired') await removeStoredLogin(path);
-        throw error;
+        const latest = await readStoredLogin(path);
+        if (latest && latest.token !== failed) {
+          stored = latest;
+          source.token = latest.token;
+          return true;
+        }
+        const refreshToken = latest?.refreshToken ?? stored.refreshToken;
+        if (!refreshToken) return false;
+        let renewed: StoredLogin;
+        try {
+          renewed = await refreshLogin(endpoints, refreshToken);
+        } catch (error) {
+          // A refresh token the server rejects is dead for good: forget the login (still the failing
+          // one: we hold the lock) so the next run asks for a login.
+          if (error instanceof PpgError && error.code === 'session_expired') await removeStoredLogin(path);
+          throw error;
+        }
+        const next = { ...renewed, workspaceId: renewed.workspaceId ?? stored.workspaceId };
+        await writeStoredLogin(path, next);
+        stored = next;
+        source.token = next.token;
+        return true;
+      } finally {
+        await release();
       }
-      await writeStoredLogin(path, { ...renewed, workspaceId: renewed.workspaceId ?? stored.workspaceId });
-      stored = renewed;
-      source.token = renewed.token;
-      return true;
     },
   };
   return source;
+}
+
+/** Takes `<store>.lock` (proper-lockfile), waiting as long as one refresh may take, plus a margin. */
+async function lockStore(path: string, timeoutMs: number): Promise<() => Promise<void>> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    return await lockfile.lock(path, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: Math.ceil((timeoutMs + 5_000) / 100), factor: 1, minTimeout: 100, maxTimeout: 100 },
+    });
+  } catch (error) {
+    throw new PpgError('credentials_locked', `another ppg process is renewing the stored login (${path}.lock) and did not finish`, {
+      hint: 'try again; if no other ppg runs, remove the .lock folder next to the stored login',
+      cause: error,
+    });
+  }
 }
