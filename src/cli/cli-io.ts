@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** Where a command writes: stdout is data, stderr is for people. Injected so tests can run commands in-process. */
 export interface CliIo {
@@ -8,6 +8,8 @@ export interface CliIo {
   cwd: string;
   /** True when stdout is a terminal (colour and prompts are allowed). */
   isTTY: boolean;
+  /** Where answers to questions come from; a prompt is shown only when it is a terminal too. */
+  stdin: Readable & { isTTY?: boolean };
 }
 
 export function processIo(): CliIo {
@@ -17,6 +19,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
+    stdin: process.stdin,
   };
 }
 

@@ -13,7 +13,10 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('ppg')
     .description('Local Prisma Postgres: a real Postgres server for your project, served from PGlite')
     .version(PACKAGE_VERSION, '-v, --version')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // A subcommand's options belong to it: `ppg dev snapshot save s --name x` names the snapshot's
+    // instance, not `ppg dev --name`. Inherited by every command made with .command().
+    .enablePositionalOptions();
   registerCommands(program, io);
   applyToTree(program, (command) => {
     command.exitOverride();

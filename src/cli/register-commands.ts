@@ -5,9 +5,12 @@ import { register as registerCreateDb } from './commands/create-db.js';
 import { register as registerLogin } from './commands/login.js';
 import { register as registerLogout } from './commands/logout.js';
 import { register as registerDev } from './commands/dev.js';
+import { registerDevBranch } from './commands/dev-branch.js';
 import { registerDevLogs } from './commands/dev-logs.js';
 import { registerDevLs } from './commands/dev-ls.js';
+import { registerDevReset } from './commands/dev-reset.js';
 import { registerDevRm } from './commands/dev-rm.js';
+import { registerDevSnapshot } from './commands/dev-snapshot.js';
 import { registerDevStart } from './commands/dev-start.js';
 import { registerDevStop } from './commands/dev-stop.js';
 
@@ -23,6 +26,9 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerDevStart(dev, io);
   registerDevRm(dev, io);
   registerDevLogs(dev, io);
+  registerDevReset(dev, io);
+  registerDevSnapshot(dev, io);
+  registerDevBranch(dev, io);
   registerInit(program, io);
   registerCreateDb(program, io);
   registerLogin(program, io);

@@ -5,7 +5,7 @@ import { isPpgError } from '../ppg-error.js';
 import { inspectInstance } from '../state/inspect-instance.js';
 import { breakStaleLock, withStateMutex } from '../state/instance-lock.js';
 import { readRecord } from '../state/instance-record.js';
-import { instancePaths, type InstancePaths } from '../state/state-paths.js';
+import { instancePaths, snapshotsDir, type InstancePaths } from '../state/state-paths.js';
 import { stopInstance } from './stop-instances.js';
 
 export interface RemoveOutcome {
@@ -41,7 +41,10 @@ async function removeInstance(paths: InstancePaths, force: boolean): Promise<Rem
       if (stopped.result === 'failed') return { name, result: 'failed', detail: `could not stop it: ${stopped.detail}` };
     }
     await deleteInstanceFolder(paths);
-    return { name, result: 'removed', detail: 'instance and data deleted' };
+    const snapshots = snapshotsDir(paths.root, name);
+    const hadSnapshots = (await readdir(snapshots).catch(() => [])).length > 0;
+    await rm(snapshots, { recursive: true, force: true });
+    return { name, result: 'removed', detail: `instance and data deleted${hadSnapshots ? ', snapshots too' : ''}` };
   } catch (error) {
     const detail = isPpgError(error) ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : String(error);
     return { name, result: 'failed', detail };

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PpgError } from '../ppg-error.js';
-import { copyTree } from './copy-tree.js';
+import { copyTree } from '../state/copy-tree.js';
 import { sweepAbandonedStaging } from './staging-sweep.js';
 
 /**

@@ -44,6 +44,26 @@ export function instancePaths(root: string, name: string): InstancePaths {
   };
 }
 
+/** Saved copies of an instance's data: `snapshots/<instance>/<snapshot>/` beside `instances/`. */
+export interface SnapshotPaths {
+  instance: string;
+  name: string;
+  dir: string;
+  /** The copy of the instance's `data/` folder. */
+  data: string;
+  /** When it was taken and how big it is (snapshot-record.ts). */
+  record: string;
+}
+
+export function snapshotsDir(root: string, instance: string): string {
+  return path.join(root, 'snapshots', instance);
+}
+
+export function snapshotPaths(root: string, instance: string, name: string): SnapshotPaths {
+  const dir = path.join(snapshotsDir(root, instance), name);
+  return { instance, name, dir, data: path.join(dir, 'data'), record: path.join(dir, 'snapshot.json') };
+}
+
 export function instancesDir(root: string): string {
   return path.join(root, 'instances');
 }

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const ALLOWED: Record<string, readonly string[]> = {
   cli: ['cloud', 'instances', 'state', 'env', 'root'],
   cloud: ['state', 'env', 'root'],
-  instances: ['daemon', 'prisma', 'state', 'env', 'root'],
+  instances: ['daemon', 'server', 'prisma', 'state', 'env', 'root'],
   daemon: ['server', 'prisma', 'state', 'root'],
   prisma: ['root'],
   server: ['state', 'root'],

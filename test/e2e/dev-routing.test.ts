@@ -27,7 +27,7 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
   let err = '';
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(['node', 'ppg', ...args], { stdout, stderr, env: { PPG_DEV_HOME: home }, cwd, isTTY: false });
+  const code = await main(['node', 'ppg', ...args], { stdout, stderr, env: { PPG_DEV_HOME: home }, cwd, isTTY: false, stdin: new PassThrough() });
   return { code, stdout: out, stderr: err };
 }
 

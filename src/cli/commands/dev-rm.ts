@@ -1,23 +1,14 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
+import { askYesNo, canAsk } from '../confirm-prompt.js';
 import { PpgError } from '../../ppg-error.js';
 import { resolveStateRoot } from '../../state/state-paths.js';
-
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  const prompt = createInterface({ input: process.stdin, output: io.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
-  }
-}
 
 export function registerDevRm(dev: Command, io: CliIo): void {
   dev
     .command('rm')
     .alias('remove')
-    .description('delete instances and all their data')
+    .description('delete instances with all their data and snapshots')
     .argument('<names...>', "instance names or globs, e.g. 'feature-*'")
     .option('-f, --force', 'stop running instances first instead of refusing')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -27,8 +18,8 @@ export function registerDevRm(dev: Command, io: CliIo): void {
       const root = resolveStateRoot(io.env);
       const names = await resolveTargets(root, patterns);
       // Only a person at a terminal can answer; scripts get the plain behaviour.
-      if (!options.yes && io.isTTY && process.stdin.isTTY) {
-        if (!(await confirm(io, `Delete ${names.join(', ')} and all data? [y/N] `))) {
+      if (!options.yes && canAsk(io)) {
+        if (!(await askYesNo(io, `Delete ${names.join(', ')} with all data and snapshots?`))) {
           throw new PpgError('ABORTED', 'nothing was deleted', { hint: 'pass --yes to skip this question' });
         }
       }

@@ -1,0 +1,142 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { queryRows, withClient } from '../support/pg-client.js';
+import { runPpg, urlFrom } from '../support/ppg-process.js';
+import { useSandbox } from '../support/sandbox-hooks.js';
+
+/** reset, snapshots and branches with the built CLI in a temp PPG_DEV_HOME. */
+const box = useSandbox();
+const ppg = (args: string[]) => runPpg(args, { env: box().env, cwd: box().project });
+
+async function ok(args: string[]): Promise<string> {
+  const result = await ppg(args);
+  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout.trim();
+}
+
+async function tables(url: string): Promise<string[]> {
+  const rows = await queryRows<{ name: string }>(url, "select tablename as name from pg_tables where schemaname = 'public' order by 1");
+  return rows.map((row) => row.name);
+}
+
+async function status(name: string): Promise<{ status: string; url: string | null }> {
+  const rows = JSON.parse(await ok(['dev', 'ls', '--json'])) as { name: string; status: string; url: string | null }[];
+  return rows.find((row) => row.name === name)!;
+}
+
+describe('ppg dev reset', () => {
+  it('empties every database of a running instance, same URL; connected clients get 57P01; refuses without --yes in a script', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    await queryRows(url, "create table notes (v text); insert into notes values ('x')");
+    await queryRows(url, 'create database other');
+    const refused = await ppg(['dev', 'reset']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/hint: pass --yes/);
+    expect(await tables(url)).toEqual(['notes']);
+
+    const connected = new pg.Client({ connectionString: url });
+    const ended = new Promise<Error & { code?: string }>((resolve) => connected.on('error', resolve));
+    await connected.connect();
+    expect(await ok(['dev', 'reset', '--yes'])).toBe(url);
+    expect((await ended).code).toBe('57P01');
+    await connected.end().catch(() => undefined);
+    expect(await tables(url)).toEqual([]);
+    expect((await status('app')).status).toBe('running');
+    const other = await ppg(['dev', 'ls']);
+    expect(other.code).toBe(0);
+    const otherUrl = url.replace('/postgres?', '/other?');
+    await expect(queryRows(otherUrl, 'select 1')).rejects.toMatchObject({ code: '3D000' });
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+
+  it('--database empties one database and keeps the others; an unknown one is an error', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    await queryRows(url, 'create table keep (v int); insert into keep values (1)');
+    await queryRows(url, 'create database scratch');
+    const scratchUrl = url.replace('/postgres?', '/scratch?');
+    await queryRows(scratchUrl, 'create table tmp (v int)');
+    await ok(['dev', 'reset', '--database', 'scratch', '--yes']);
+    expect(await tables(scratchUrl)).toEqual([]);
+    expect(await queryRows(scratchUrl, 'select current_database() as db')).toEqual([{ db: 'scratch' }]);
+    expect(await queryRows(url, 'select v from keep')).toEqual([{ v: 1 }]);
+    const unknown = await ppg(['dev', 'reset', '--database', 'nope', '--yes']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/has no database 'nope'/);
+    expect((await status('app')).status).toBe('running');
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+});
+
+describe('ppg dev snapshot', () => {
+  it('save, change, restore, ls, rm; running instances stay running on the same URL; snapshots survive stop/start', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    await queryRows(url, "create table items (v text); insert into items values ('seed')");
+    await ok(['dev', 'snapshot', 'save', 'seeded']);
+    expect(await status('app')).toMatchObject({ status: 'running', url });
+    await queryRows(url, "insert into items values ('later'); create table junk (v int)");
+
+    expect(await ok(['dev', 'snapshot', 'restore', 'seeded', '--yes'])).toBe(url);
+    expect(await queryRows(url, 'select v from items')).toEqual([{ v: 'seed' }]);
+    expect(await tables(url)).toEqual(['items']);
+
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+    expect((await ppg(['dev', 'start', 'app'])).code).toBe(0);
+    const listed = JSON.parse(await ok(['dev', 'snapshot', 'ls', '--json'])) as { name: string; sizeBytes: number; createdAt: string }[];
+    expect(listed.map((s) => s.name)).toEqual(['seeded']);
+    expect(listed[0]!.sizeBytes).toBeGreaterThan(1_000_000);
+    expect(Date.parse(listed[0]!.createdAt)).not.toBeNaN();
+
+    const clash = await ppg(['dev', 'snapshot', 'save', 'seeded']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/already has a snapshot named 'seeded'/);
+    const unknown = await ppg(['dev', 'snapshot', 'restore', 'nope', '--yes']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no snapshot named 'nope'[\s\S]*hint: ppg dev snapshot ls/);
+    const badName = await ppg(['dev', 'snapshot', 'save', '../escape']);
+    expect(badName.code).toBe(2);
+
+    await ok(['dev', 'snapshot', 'rm', 'seeded']);
+    expect(JSON.parse(await ok(['dev', 'snapshot', 'ls', '--json']))).toEqual([]);
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+
+  it('a save that cannot write (no room for the snapshot folder) fails clearly and loses nothing', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    await queryRows(url, "create table precious (v text); insert into precious values ('kept')");
+    // A file where the instance's snapshot folder should go: every write below it fails (ENOTDIR).
+    await mkdir(path.join(box().home, 'snapshots'), { recursive: true });
+    await writeFile(path.join(box().home, 'snapshots', 'app'), 'not a folder');
+    const failed = await ppg(['dev', 'snapshot', 'save', 'broken']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.split('\n')[0]).toMatch(/^error: /);
+    expect(await status('app')).toMatchObject({ status: 'running', url });
+    expect(await queryRows(url, 'select v from precious')).toEqual([{ v: 'kept' }]);
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+});
+
+describe('ppg dev branch', () => {
+  it('copies a running instance into a new one with its own port; the source keeps running and is unchanged; from a snapshot too', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    await queryRows(url, "create table base (v text); insert into base values ('main')");
+    const branchUrl = await ok(['dev', 'branch', 'app', 'feature']);
+    expect(new URL(branchUrl).port).not.toBe(new URL(url).port);
+    await withClient(branchUrl, async (client) => {
+      expect((await client.query('select v from base')).rows).toEqual([{ v: 'main' }]);
+      await client.query("insert into base values ('feature only')");
+    });
+    expect(await status('app')).toMatchObject({ status: 'running', url });
+    expect(await queryRows(url, 'select v from base')).toEqual([{ v: 'main' }]);
+
+    await ok(['dev', 'snapshot', 'save', 'base-v1', '--name', 'feature']);
+    const fromSnapshot = await ok(['dev', 'branch', 'feature', 'review', '--from-snapshot', 'base-v1']);
+    expect(await queryRows(fromSnapshot, 'select v from base order by v')).toEqual([{ v: 'feature only' }, { v: 'main' }]);
+
+    const clash = await ppg(['dev', 'branch', 'app', 'feature']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/instance named 'feature' already exists/);
+    expect((await ppg(['dev', 'rm', '*', '--force', '--yes'])).code).toBe(0);
+  });
+});
