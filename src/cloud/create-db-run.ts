@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { updateEnvFile } from '../env/env-file.js';
+import { checkEnvWritable, updateEnvFile } from '../env/env-file.js';
+import { projectEnvLocation } from './env-location.js';
 import { resolveEndpoints } from './cloud-endpoints.js';
 import { REGION_IDS, type CreateDatabaseResult, type Region } from './create-db-types.js';
 import { checkHealth, createOnWorker, fetchRegions, parseTtl } from './create-db-worker.js';
@@ -15,8 +15,11 @@ export interface CreateDbRunOptions {
   userAgent?: string;
   /** The invoked name (`create-db`, `create-pg`, `create-postgres`), sent as `utm_source`. */
   utmSource: string;
-  /** Writes DATABASE_URL and CLAIM_URL to this file (relative to cwd), replacing existing values. */
-  envFile?: string;
+  /**
+   * Writes DATABASE_URL and CLAIM_URL to this file (relative to cwd), or with `true` to the project's
+   * `.env` (the project root, as `ppg init --db` and `ppg dev --env`); a replaced DATABASE_URL stays as a comment.
+   */
+  envFile?: string | true;
   /** Progress for people (stderr). */
   progress: (line: string) => void;
 }
@@ -25,7 +28,12 @@ export interface CreateDbRun {
   result: CreateDatabaseResult;
   /** Absolute path of the env file written, when one was. */
   envWritten?: string;
+  /** The env file could not be written after the database was created: the caller prints the URLs, then throws this. */
+  envError?: PpgError;
 }
+
+/** Marker label of a DATABASE_URL that `ppg create-db -e` replaced. */
+export const CREATE_DB_MARKER = 'before ppg create-db';
 
 /**
  * `ppg create-db`: the create-db 1.2.x CLI flow with clean errors. Checks, in order and before
@@ -43,6 +51,9 @@ export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDb
   if (options.region !== undefined && !(REGION_IDS as readonly string[]).includes(options.region)) {
     throw new PpgError('invalid_region', `Invalid region: ${options.region}.`, { hint: `allowed regions are ${REGION_IDS.join(', ')}` });
   }
+  const envPath = options.envFile === undefined ? undefined : projectEnvLocation(options.cwd, options.envFile === true ? undefined : options.envFile).envPath;
+  // Before anything is created: the connection string is shown once, so its destination must work.
+  if (envPath !== undefined) await checkEnvWritable(envPath);
   const endpoints = resolveEndpoints(options.env);
   if (!(await checkHealth(endpoints))) {
     throw new PpgError('network_error', 'Cannot reach Prisma Postgres API server.', { hint: 'Check your internet connection or visit https://www.prisma-status.com/' });
@@ -66,12 +77,19 @@ export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDb
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
     ...(ttlMs !== undefined ? { ttlMs } : {}),
   });
-  if (!result.success || options.envFile === undefined) return { result };
-  const path = resolve(options.cwd, options.envFile);
+  if (!result.success || envPath === undefined) return { result };
   const vars: Record<string, string> = result.connectionString === null ? {} : { DATABASE_URL: result.connectionString };
   vars.CLAIM_URL = result.claimUrl;
-  await updateEnvFile(path, vars);
-  return { result, envWritten: path };
+  try {
+    await updateEnvFile(envPath, vars, { commentPrevious: CREATE_DB_MARKER, secret: true });
+  } catch (error) {
+    const envError = new PpgError('env_write_failed', `the database was created but ${(error as Error).message}`, {
+      hint: 'its connection string and claim URL are printed on stdout: put them in .env by hand; running create-db again would make another database',
+      cause: error,
+    });
+    return { result, envError };
+  }
+  return { result, envWritten: envPath };
 }
 
 /** `ppg create-db regions`: the available regions, after the same health check as create. */

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertBuilt, CloudSandbox } from './cloud-sandbox.js';
@@ -55,13 +55,16 @@ describe('ppg create-db (built CLI against the fake worker)', () => {
     expect(result.stderr).toMatch(/^Creating database in us-east-1\.\.\.\nDatabase created successfully!\nDatabase will be deleted on .+ if not claimed\.\n$/);
   });
 
-  it('--env replaces DATABASE_URL and CLAIM_URL instead of appending duplicates', async () => {
+  it('--env replaces DATABASE_URL and CLAIM_URL in place, keeping the old values as comments (the old claim URL still claims the old database)', async () => {
     const envPath = join(box.project, '.env.test');
     await writeFile(envPath, '# keep\r\nDATABASE_URL="postgres://old/db"\r\nOTHER=1\r\nCLAIM_URL=https://old\r\n');
     const result = await box.run(['create-db', '--env', '.env.test']);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`Wrote DATABASE_URL and CLAIM_URL to ${envPath}\n`);
-    expect(await readFile(envPath, 'utf8')).toBe(`# keep\r\nDATABASE_URL="${DIRECT_URL}"\r\nOTHER=1\r\nCLAIM_URL=${CLAIM}\r\n`);
+    expect(await readFile(envPath, 'utf8')).toBe(
+      `# keep\r\n# DATABASE_URL (before ppg create-db): "postgres://old/db"\r\nDATABASE_URL="${DIRECT_URL}"\r\nOTHER=1\r\n` +
+        `# CLAIM_URL (before ppg create-db): https://old\r\nCLAIM_URL=${CLAIM}\r\n`,
+    );
   });
 
   it('--json with --env does not write the file (as create-db) and says so', async () => {
@@ -200,5 +203,48 @@ describe('the package library API (built, imported by package name)', () => {
     expect(parsed.badGuard).toBe(true);
     expect(createBody()).toMatchObject({ region: 'eu-central-1', utm_source: 'create-db', userAgent: 'lib-test', source: 'programmatic' });
     expect(box.fake.requests.map((r) => r.path)).toEqual(['/regions', '/create']);
+  });
+});
+
+describe('ppg create-db --env: where it writes, and never losing the URL', () => {
+  it('a bare -e from a subfolder writes the project root .env (0600 when new), as init --db and ppg dev --env do', async () => {
+    await writeFile(join(box.project, 'package.json'), '{}\n');
+    const sub = join(box.project, 'packages', 'api');
+    await mkdir(sub, { recursive: true });
+    const result = await box.run(['create-db', '-e'], box.env(), undefined, sub);
+    expect(result.code).toBe(0);
+    const envPath = join(box.project, '.env');
+    expect(result.stderr).toContain(`Wrote DATABASE_URL and CLAIM_URL to ${envPath}\n`);
+    expect(await readFile(envPath, 'utf8')).toBe(`DATABASE_URL="${DIRECT_URL}"\nCLAIM_URL="${CLAIM}"\n`);
+    expect((await stat(envPath)).mode & 0o777).toBe(0o600);
+    await expect(stat(join(sub, '.env'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('an -e path that cannot be written fails before anything is created', async () => {
+    const result = await box.run(['create-db', '-e', 'missing/.env']);
+    const path = join(box.project, 'missing', '.env');
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: cannot write ${path}: its folder ${join(box.project, 'missing')} does not exist; nothing was created\nhint: fix the permissions (or pass another file) and run the command again\n`,
+    });
+    expect(box.fake.requests).toEqual([]);
+  });
+
+  it.each([[[] as string[]], [['--quiet']]])('a write failure after creation still prints the URL and the claim URL (%j), then one error and a hint', async (extra) => {
+    const envPath = join(box.project, '.env');
+    box.fake.onProjectCreated = async () => {
+      await rm(envPath, { force: true });
+      await mkdir(join(envPath, 'blocker'), { recursive: true });
+    };
+    const result = await box.run(['create-db', '-e', ...extra]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${DIRECT_URL}\n`);
+    expect(result.stdout).toContain(`${CLAIM}\n`);
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('error:') || l.startsWith('hint:'));
+    expect(lines).toEqual([
+      expect.stringMatching(/^error: the database was created but cannot (read|write) .*\.env \(EISDIR\)/),
+      'hint: its connection string and claim URL are printed on stdout: put them in .env by hand; running create-db again would make another database',
+    ]);
   });
 });

@@ -159,8 +159,8 @@ export class FakeCloud {
       if (n > 1) text = text.replace(/\b(proj|db|con)_test1\b/g, `$1_test${n}`).replace(/u_test:sk_test@/g, `u_test${n}:sk_test${n}@`).replace('"user":"u_test"', `"user":"u_test${n}"`).replace(/"pass":"sk_test"/g, `"pass":"sk_test${n}"`);
       const { database: _database, ...project } = (JSON.parse(text) as { data: Record<string, unknown> }).data;
       this.projects.set(project.id as string, project);
-      await this.onProjectCreated?.();
     }
+    await this.onProjectCreated?.();
     if (this.scenario === 'badjson-2xx') return send(response, 201, text.slice(0, -40), 'application/json');
     send(response, 201, text, 'application/json');
   }

@@ -6,7 +6,7 @@ interface CreateDbFlags {
   region?: string;
   interactive?: boolean;
   json?: boolean;
-  env?: string;
+  env?: string | true;
   ttl?: string;
   quiet?: boolean;
   userAgent?: string;
@@ -28,7 +28,7 @@ export function register(program: Command, io: CliIo): void {
     .option('-r, --region <id>', 'region (default us-east-1)')
     .option('-i, --interactive', 'choose the region from a list')
     .option('-j, --json', 'print the result as JSON')
-    .option('-e, --env <file>', 'write DATABASE_URL and CLAIM_URL to this file (existing values are replaced)')
+    .option('-e, --env [file]', "write DATABASE_URL and CLAIM_URL to the project's .env (or FILE); a replaced DATABASE_URL stays as a comment")
     .option('-t, --ttl <ttl>', 'delete after 30m, or 1h to 24h (default 24h)')
     .option('-q, --quiet', 'print only the connection string')
     .option('-u, --user-agent <ua>', 'user agent sent to the service')
@@ -36,7 +36,7 @@ export function register(program: Command, io: CliIo): void {
       const invokedAs = command.parent?.args[0] ?? 'create-db';
       const silent = Boolean(flags.json || flags.quiet);
       // As in create-db 1.2.x, --json returns before the env file would be written; say so instead of ignoring it silently.
-      if (flags.json && flags.env) writeLine(io.stderr, `warning: --env is not written in --json mode (as in create-db); ${flags.env} is unchanged.`);
+      if (flags.json && flags.env) writeLine(io.stderr, `warning: --env is not written in --json mode (as in create-db); ${flags.env === true ? '.env' : flags.env} is unchanged.`);
       let printed = false;
       try {
         const { runCreateDb } = await import('../../cloud/create-db-run.js');
@@ -65,6 +65,8 @@ export function register(program: Command, io: CliIo): void {
         if (flags.json) return;
         if (flags.quiet) {
           if (result.connectionString !== null) writeLine(io.stdout, result.connectionString);
+          // The file meant to hold them failed: the claim URL must reach the user too.
+          if (run.envError) writeLine(io.stdout, result.claimUrl);
         } else {
           writeLine(io.stderr, 'Database created successfully!');
           writeLine(io.stdout, 'Connection String:');
@@ -73,6 +75,7 @@ export function register(program: Command, io: CliIo): void {
           writeLine(io.stdout, result.claimUrl);
           writeLine(io.stderr, `Database will be deleted on ${new Date(result.deletionDate).toLocaleString()} if not claimed.`);
         }
+        if (run.envError) throw run.envError;
         if (run.envWritten && !flags.quiet) writeLine(io.stderr, `Wrote ${result.connectionString === null ? '' : 'DATABASE_URL and '}CLAIM_URL to ${run.envWritten}`);
       } catch (error) {
         // In --json mode every failure is still a JSON object on stdout (create-db prints a stack trace for some).
