@@ -403,8 +403,10 @@ export class ClientSession {
   }
 
   private specialFrames(stripCopyInResponse: boolean): ReadonlySet<number> {
-    const types = new Set<number>([FRAME_TYPE.A]);
-    if (this.statementNames.size > 0) types.add(FRAME_TYPE.E).add(FRAME_TYPE.N);
+    // Errors and notices always go through the hook: they may name a prefixed statement or portal even
+    // when the session has no named statement left (a Close earlier in the same batch, a portal-only
+    // batch). They are rare, so this costs nothing on the hot path.
+    const types = new Set<number>([FRAME_TYPE.A, FRAME_TYPE.E, FRAME_TYPE.N]);
     if (stripCopyInResponse) types.add(FRAME_TYPE.G);
     return types;
   }

@@ -64,4 +64,29 @@ describe('found by the protocol fuzzer', () => {
     }
     await otherClientAnswers();
   });
+
+  it('error messages name the client\'s own statements and portals, also when the batch closes its last statement or names only a portal', async () => {
+    // Names get a per-client prefix inside the engine, and errors are translated back only while the
+    // session has named statements; a Close queued in the same batch (or a batch naming only a portal)
+    // let "ppg<pid>_s1" through. Found as a difference between two runs of one session (pids differ).
+    const client = await loggedIn();
+    try {
+      const from = client.received().length;
+      await client.write(Buffer.concat([
+        typed(0x50, Buffer.concat([cstr('s1'), cstr('SELECT 1'), int16(0)])),
+        typed(0x50, Buffer.concat([cstr('s1'), cstr('SELECT 2'), int16(0)])),
+        typed(0x43, Buffer.concat([Buffer.from('S'), cstr('s1')])),
+        SYNC,
+        typed(0x45, Buffer.concat([cstr('nope'), int32(0)])),
+        SYNC,
+      ]));
+      await client.until(() => client.readyCount() >= 3, 'two ReadyForQuery after the batches');
+      const text = client.received().subarray(from).toString('latin1');
+      expect(text).toContain('prepared statement "s1" already exists');
+      expect(text).toContain('portal "nope" does not exist');
+      expect(text).not.toMatch(/ppg\d+_/);
+    } finally {
+      client.destroy();
+    }
+  });
 });
