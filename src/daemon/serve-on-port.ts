@@ -3,7 +3,7 @@ import { listInstanceNames } from '../state/inspect-instance.js';
 import { readRecord } from '../state/instance-record.js';
 import { describePortHolder, planPortCandidates } from '../state/port-plan.js';
 import { isPortFree } from '../state/probe-port.js';
-import { instancePaths, templatesDir } from '../state/state-paths.js';
+import { instancePaths } from '../state/state-paths.js';
 import { isRecordedProcessAlive } from '../state/terminate-process.js';
 import type { DbServer } from '../server/db-server.js';
 
@@ -39,6 +39,7 @@ function portInUseError(port: number, others: OtherInstances, cause?: unknown): 
 }
 
 export interface ServeOptions {
+  templateCacheDir: string;
   /** First port tried when none is requested or remembered (default 51214). */
   basePort?: number;
   stateRoot: string;
@@ -75,7 +76,7 @@ export async function serveOnPort(options: ServeOptions): Promise<DbServer> {
     log: options.log,
     start: (port) => startDbServer({
       dataRoot: options.dataDir,
-      templateCacheDir: templatesDir(options.stateRoot),
+      templateCacheDir: options.templateCacheDir,
       host: options.host,
       port,
       user: options.user,
