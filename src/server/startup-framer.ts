@@ -60,6 +60,10 @@ export class StartupFramer {
   }
 
   private nextUntyped(): StartupEvent | null {
+    // A client that gives up before its startup packet sends a bare Terminate: Postgres closes quietly.
+    if (this.buffered[0] === TERMINATE && (this.buffered.length < 5 || readInt32(this.buffered, 1) === 4)) {
+      return this.buffered.length < 5 ? null : { kind: 'terminate' };
+    }
     if (this.buffered.length < 4) return null;
     const length = readInt32(this.buffered, 0);
     if (length < 8 || length > MAX_STARTUP_PACKET) return { kind: 'fatal', code: '08P01', message: 'invalid length of startup packet' };

@@ -70,6 +70,11 @@ describe('StartupFramer', () => {
     expect(eventsOf(padded)).toEqual([{ kind: 'message', bytes: padded }]);
   });
 
+  it('Terminate instead of a startup packet ends quietly', () => {
+    expect(eventsOf(frame('X', new Uint8Array(0)))).toEqual([{ kind: 'terminate' }]);
+    expect(eventsOf(frame('X', new Uint8Array(0)).subarray(0, 3))).toEqual([]);
+  });
+
   it('Terminate before authentication ends quietly, and nothing is returned after a terminal event', () => {
     const framer = new StartupFramer();
     framer.push(concatBytes([startup, frame('X', new Uint8Array(0))]));

@@ -73,6 +73,13 @@ describe('bytes sent with the startup packet, before authentication', () => {
     }
   });
 
+  it('Terminate instead of a startup packet closes the connection without a word, as Postgres does', async () => {
+    const raw = await rawConnect(srv.port);
+    raw.socket.write(frame('X'));
+    await raw.closed;
+    expect(raw.received()).toEqual(Buffer.alloc(0));
+  });
+
   it('after all of that, a normal login and query still work', async () => {
     const client = new pg.Client({ connectionString: srv.url });
     await client.connect();
