@@ -38,7 +38,7 @@ describe('ppg dev rm on a terminal', () => {
     await writeFile(path.join(dir, 'instance.json'), JSON.stringify(newRecord('app', box().project)));
 
     const kept = await rmOnTty('n');
-    expect(kept.output).toMatch(/Delete app and all data\? \[y\/N\]/);
+    expect(kept.output).toMatch(/Delete app with all data and snapshots\? \[y\/N\]/);
     expect(kept.output).toMatch(/error: nothing was deleted/);
     expect(kept.code).toBe(1);
     expect(existsSync(dir)).toBe(true);
