@@ -4,6 +4,7 @@ import { register as registerInit } from './commands/init.js';
 import { register as registerCreateDb } from './commands/create-db.js';
 import { register as registerLogin } from './commands/login.js';
 import { register as registerLogout } from './commands/logout.js';
+import { register as registerCloud } from './commands/cloud.js';
 import { register as registerDev } from './commands/dev.js';
 import { registerDevBranch } from './commands/dev-branch.js';
 import { registerDevLogs } from './commands/dev-logs.js';
@@ -33,4 +34,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerCreateDb(program, io);
   registerLogin(program, io);
   registerLogout(program, io);
+  registerCloud(program, io);
 }

@@ -152,3 +152,39 @@ export function pickEndpointConnectionString(connections: ConnectionInfo[]): str
   }
   return undefined;
 }
+
+/** A project as `GET /v1/projects` lists it: what `ppg cloud ls` shows and `--project` matches. */
+export interface ListedProject {
+  id: string;
+  name: string;
+  region: string | null;
+  createdAt: string | null;
+}
+
+export function parseListedProject(value: unknown): ListedProject {
+  if (!isObject(value) || typeof value.id !== 'string') throw invalid('a project has no id');
+  return {
+    id: value.id,
+    name: typeof value.name === 'string' ? value.name : value.id,
+    region: typeof value.defaultRegion === 'string' ? value.defaultRegion : null,
+    createdAt: typeof value.createdAt === 'string' ? value.createdAt : null,
+  };
+}
+
+/** A database as `GET /v1/databases` lists it (no secrets). */
+export interface ListedDatabase {
+  id: string;
+  name: string;
+  status: string;
+  isDefault: boolean;
+}
+
+export function parseListedDatabase(value: unknown): ListedDatabase {
+  if (!isObject(value) || typeof value.id !== 'string') throw invalid('a database has no id');
+  return {
+    id: value.id,
+    name: typeof value.name === 'string' ? value.name : value.id,
+    status: typeof value.status === 'string' ? value.status : 'unknown',
+    isDefault: value.isDefault === true,
+  };
+}

@@ -9,6 +9,7 @@ import { describeHost, isPrismaPostgresUrl, redactUrls } from './connection-url.
 import { cloudMarkerLabel, currentDatabaseUrl, listCloudCandidates, LOCAL_MARKER, restoreLocal, switchOptions } from './env-switch.js';
 import { projectEnvLocation } from './env-location.js';
 import { isGitIgnored } from './gitignore-check.js';
+import { createLinkConnection, findProject, pickDatabase } from './link-project.js';
 import { ManagementApiClient } from './management-api-client.js';
 import { ManagementApiError } from './management-api-error.js';
 import { CloudRecoveryError } from './recovery-error.js';
@@ -24,6 +25,8 @@ export interface InitDbOptions {
   region?: string;
   name?: string;
   force?: boolean;
+  /** Link this existing project (id or name) instead of creating one. */
+  project?: string;
   /** Asked before anything is created; returning false aborts with `aborted`. Absent = no question. */
   confirm?: (plan: { name: string; region: string }) => Promise<boolean>;
 }
@@ -45,6 +48,7 @@ interface Switched {
 export type InitDbResult =
   | { status: 'already-linked'; envPath: string; host: string }
   | (Switched & { status: 'switched-back' })
+  | (Switched & { status: 'linked'; projectName: string; databaseId: string })
   | (Switched & { status: 'switched'; projectName: string; databaseId: string; region: string });
 
 /**
@@ -63,17 +67,18 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
   const { envPath, projectDir } = projectEnvLocation(options.cwd);
   const text = await readEnvFile(envPath);
   const current = currentDatabaseUrl(text);
-  if (current !== undefined && isPrismaPostgresUrl(current) && !options.force) {
+  const links = await readCloudLinks(options.env, projectDir);
+  const currentProject = current === undefined ? undefined : projectOfUrl(links, current);
+  const onCloud = current !== undefined && isPrismaPostgresUrl(current);
+  // With --project, only that project counts as "already linked" (a link is asked for explicitly).
+  if (onCloud && !options.force && (options.project === undefined || options.project === currentProject)) {
     return { status: 'already-linked', envPath, host: describeHost(current) };
   }
   await checkEnvWritable(envPath);
   const endpoints = resolveEndpoints(options.env);
   const client = new ManagementApiClient(endpoints, await resolveTokenSource(options.token, options.env, endpoints));
-  const links = await readCloudLinks(options.env, projectDir);
-  const currentProject = current === undefined ? undefined : projectOfUrl(links, current);
   // The label for the value being replaced: a cloud URL keeps the name of its project.
-  const replacedLabel =
-    current !== undefined && isPrismaPostgresUrl(current)
+  const replacedLabel = onCloud
       ? cloudMarkerLabel(currentProject, `ppg init --db${options.force ? ' --force' : ''}`)
       : LOCAL_MARKER;
   const base = async (update: EnvFileUpdate, url: string, projectId: string): Promise<Switched> => ({
@@ -86,6 +91,22 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
     newHost: describeHost(url),
     projectId,
   });
+
+  if (options.project !== undefined) {
+    const project = await findProject(client, options.project);
+    if (project.id === currentProject) return { status: 'already-linked', envPath, host: describeHost(current) };
+    // A URL this folder already keeps for that project is reused: no new credentials.
+    const kept = listCloudCandidates(text ?? '').find((c) => (c.projectId ?? projectOfUrl(links, c.url)) === project.id);
+    if (kept) {
+      const written = await writeSwitch(envPath, { raw: kept.raw }, replacedLabel);
+      return { status: 'switched-back', ...(await base(written, kept.url, project.id)) };
+    }
+    const database = await pickDatabase(client, project);
+    const url = await createLinkConnection(client, database);
+    await rememberCloudLink(options.env, projectDir, { projectId: project.id, databaseId: database.id }, url);
+    const written = await writeOrRecover(envPath, url, replacedLabel, project.id, `new credentials for project ${project.id} were created`, 'another connection');
+    return { status: 'linked', ...(await base(written, url, project.id)), projectName: project.name, databaseId: database.id };
+  }
 
   if (!options.force && text !== undefined) {
     for (const candidate of listCloudCandidates(text)) {
@@ -122,18 +143,7 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
     );
   }
   await rememberCloudLink(options.env, projectDir, { projectId: project.id, databaseId: database.id }, url);
-  let written: EnvFileUpdate;
-  try {
-    written = await writeSwitch(envPath, url, replacedLabel);
-  } catch (error) {
-    throw new CloudRecoveryError(
-      'env_write_failed',
-      `project ${project.id} was created but ${(error as Error).message}`,
-      'its DATABASE_URL is printed above (the API shows it only once): put it in .env by hand; do not run `ppg init --db` again, that would create a second project',
-      { projectId: project.id, connectionString: url },
-      error,
-    );
-  }
+  const written = await writeOrRecover(envPath, url, replacedLabel, project.id, `project ${project.id} was created`, 'a second project');
   return {
     status: 'switched',
     ...(await base(written, url, project.id)),
@@ -141,6 +151,21 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
     databaseId: database.id,
     region: database.regionId ?? region,
   };
+}
+
+/** The write after something was created in the cloud: a failure carries the only copy of the URL. */
+async function writeOrRecover(envPath: string, url: string, replacedLabel: string, projectId: string, what: string, again: string): Promise<EnvFileUpdate> {
+  try {
+    return await writeSwitch(envPath, url, replacedLabel);
+  } catch (error) {
+    throw new CloudRecoveryError(
+      'env_write_failed',
+      `${what} but ${(error as Error).message}`,
+      `its DATABASE_URL is printed above (the API shows it only once): put it in .env by hand; do not run \`ppg init --db\` again, that would create ${again}`,
+      { projectId, connectionString: url },
+      error,
+    );
+  }
 }
 
 /** One `.env` write of the switch; a new file is 0600 (it holds a password). */

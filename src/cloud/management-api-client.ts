@@ -1,7 +1,17 @@
 import type { CloudEndpoints } from './cloud-endpoints.js';
-import { parseCreatedProject, parsePage, parseRegions, type CreatedProject, type Region } from './api-responses.js';
+import {
+  parseConnection,
+  parseCreatedProject,
+  parseListedDatabase,
+  parsePage,
+  parseRegions,
+  pickConnectionString,
+  type CreatedProject,
+  type ListedDatabase,
+  type Region,
+} from './api-responses.js';
 import { sendRequest, type HttpResponse } from './http-request.js';
-import { ManagementApiError, toManagementApiError } from './management-api-error.js';
+import { isObject, ManagementApiError, toManagementApiError } from './management-api-error.js';
 import type { TokenSource } from './token-source.js';
 
 const SERVICE = 'the Prisma Management API';
@@ -58,17 +68,35 @@ export class ManagementApiClient {
     }
   }
 
+  /** `GET /v1/databases?projectId=`, every page: the databases of one project (list view, no secrets). */
+  async listDatabases(projectId: string): Promise<ListedDatabase[]> {
+    return (await this.listAll('/v1/databases', { projectId })).map(parseListedDatabase);
+  }
+
+  /**
+   * `POST /v1/databases/{id}/connections {name}`: new credentials for an existing database (the API
+   * never shows existing ones again), as Prisma's `postgres link` does. Returns the connection string.
+   */
+  async createConnection(databaseId: string, name: string): Promise<string> {
+    const json = await this.call('POST', `/v1/databases/${encodeURIComponent(databaseId)}/connections`, { name });
+    const data = isObject(json) && isObject(json.data) ? json.data : undefined;
+    const connection = data === undefined ? undefined : parseConnection(data);
+    const url = connection && pickConnectionString({ connections: [connection], connectionString: null, directConnection: null });
+    if (!url) throw new ManagementApiError(200, 'invalid_response', 'unexpected response from the Prisma Management API: the new connection has no connection string', 'try again; report it if it persists', json);
+    return url;
+  }
+
   /** `DELETE /v1/projects/{id}`; any 2xx is success (the spec says 204, the docs 200). */
   async deleteProject(projectId: string): Promise<void> {
     await this.call('DELETE', `/v1/projects/${encodeURIComponent(projectId)}`);
   }
 
   /** Follows `pagination.nextCursor` until `hasMore` is false. */
-  async listAll(path: string): Promise<unknown[]> {
+  async listAll(path: string, filter: Record<string, string> = {}): Promise<unknown[]> {
     const items: unknown[] = [];
     let cursor: string | null = null;
     do {
-      const query = new URLSearchParams({ limit: String(PAGE_LIMIT), ...(cursor ? { cursor } : {}) });
+      const query = new URLSearchParams({ ...filter, limit: String(PAGE_LIMIT), ...(cursor ? { cursor } : {}) });
       const page = parsePage(await this.call('GET', `${path}?${query.toString()}`));
       items.push(...page.items);
       // A server that repeats a cursor would page forever; stop instead.

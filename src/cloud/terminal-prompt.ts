@@ -28,6 +28,12 @@ export async function askYesNo(question: string, output: Writable): Promise<bool
   return answer === '' || answer === 'y' || answer === 'yes';
 }
 
+/** "Delete …? [y/N]": only y/yes is yes (the safe answer is the default). */
+export async function askConfirm(question: string, output: Writable): Promise<boolean> {
+  const answer = (await askLine(`${question} [y/N] `, output)).toLowerCase();
+  return answer === 'y' || answer === 'yes';
+}
+
 /** A numbered region list; accepts the number or the region id. */
 export async function pickRegionFromList(regions: Region[], output: Writable): Promise<string> {
   if (regions.length === 0) throw new PpgError('no_regions', 'the service lists no available region', { hint: 'try again later or visit https://www.prisma-status.com/' });

@@ -40,6 +40,7 @@ export function fixtureJson<T = Record<string, unknown>>(name: string): T {
 }
 
 export const SERVICE_TOKEN = 'svc_test';
+const FIXTURE_PROJECT_IDS = ['proj_a', 'proj_b'];
 export const ACCESS_TOKEN = fixtureJson<{ access_token: string }>('oauth.token.200.json').access_token;
 export const REFRESHED_TOKEN = fixtureJson<{ access_token: string }>('oauth.token.refreshed.200.json').access_token;
 export const DIRECT_URL = 'postgres://u_test:sk_test@db.prisma.io:5432/postgres?sslmode=require';
@@ -49,8 +50,10 @@ export class FakeCloud {
   scenario: Scenario = 'success';
   /** Bearer tokens the Management API accepts; the expired token in auth.expired.json is not one of them. */
   readonly acceptedTokens = new Set([SERVICE_TOKEN, ACCESS_TOKEN, REFRESHED_TOKEN]);
-  /** Projects made through `POST /v1/projects` (list view, keyed by id); `GET`/`DELETE /v1/projects/{id}` use it. */
-  readonly projects = new Map<string, Record<string, unknown>>();
+  /** Every project that exists (list view, keyed by id): the two listed in the fixtures, then those made by `POST /v1/projects`. */
+  readonly projects = new Map<string, Record<string, unknown>>(
+    ['projects.list.page1.json', 'projects.list.page2.json'].flatMap((name) => fixtureJson<{ data: Array<Record<string, unknown>> }>(name).data.map((p) => [p.id as string, p] as const)),
+  );
   /** Runs after a project is created and before the answer is sent (to break something in between). */
   onProjectCreated: (() => Promise<void> | void) | undefined;
   /** A refresh waits for this before it is answered (to make two refreshes overlap). */
@@ -59,6 +62,7 @@ export class FakeCloud {
   private readonly usedRefreshTokens = new Set<string>();
   private readonly challenges = new Map<string, string>();
   private created = 0;
+  private connections = 0;
   private readonly waiters: Array<() => void> = [];
 
   private constructor(
@@ -128,17 +132,38 @@ export class FakeCloud {
     if (route === 'GET /v1/workspaces') return sendFile(response, 200, 'workspaces.list.json');
     if (route === 'GET /v1/projects') return this.listProjects(request, response);
     if (route === 'POST /v1/projects') return this.createProject(request, response, true);
+    if (route === 'GET /v1/databases') return this.listDatabases(request, response);
+    const databaseId = /^\/v1\/databases\/([^/]+)\/connections$/.exec(request.path)?.[1];
+    if (databaseId !== undefined && request.method === 'POST') return this.createConnection(databaseId, response);
     const projectId = /^\/v1\/projects\/([^/]+)$/.exec(request.path)?.[1];
     if (projectId !== undefined && request.method === 'GET' && this.projects.has(projectId)) return send(response, 200, JSON.stringify({ data: this.projects.get(projectId) }), 'application/json');
     if (projectId !== undefined && request.method === 'DELETE' && this.projects.delete(projectId)) return send(response, 204, '', undefined);
     return sendFile(response, 404, 'error.404.json');
   }
 
-  /** The fixture pages, with the projects created in this run appended to the last page. */
+  /** `GET /v1/databases?projectId=`: proj_a's from the fixture (a failed one and the ready default), a minted project's default. */
+  private listDatabases(request: RecordedRequest, response: ServerResponse): void {
+    const projectId = request.query.projectId;
+    const listed = fixtureJson<{ data: Array<{ project: { id: string } }> }>('databases.list.json');
+    const data: unknown[] = listed.data.filter((d) => d.project.id === projectId);
+    const minted = projectId === undefined ? undefined : this.projects.get(projectId);
+    if (minted) data.push({ id: String(minted.id).replace('proj_', 'db_'), type: 'database', name: minted.name, status: 'ready', isDefault: true, connections: [], project: { id: minted.id } });
+    send(response, 200, JSON.stringify({ data, pagination: { nextCursor: null, hasMore: false } }), 'application/json');
+  }
+
+  /** `POST /v1/databases/{id}/connections`: fresh credentials each time (u_link1, u_link2, ...), 200 as the real API. */
+  private createConnection(databaseId: string, response: ServerResponse): void {
+    this.connections += 1;
+    const text = fixture('connection.create.200.json').replace(/link1/g, `link${this.connections}`).replace(/"db_a"/g, JSON.stringify(databaseId));
+    send(response, 200, text, 'application/json');
+  }
+
+  /** The fixture pages (without deleted projects), with the projects created in this run appended to the last page. */
   private listProjects(request: RecordedRequest, response: ServerResponse): void {
-    if (request.query.cursor !== 'cur_page2') return sendFile(response, 200, 'projects.list.page1.json');
-    const page = fixtureJson<{ data: unknown[] }>('projects.list.page2.json');
-    page.data.push(...this.projects.values());
+    const lastPage = request.query.cursor === 'cur_page2';
+    const page = fixtureJson<{ data: Array<{ id: string }> }>(lastPage ? 'projects.list.page2.json' : 'projects.list.page1.json');
+    page.data = page.data.filter((p) => this.projects.has(p.id));
+    if (lastPage) page.data.push(...([...this.projects.values()].filter((p) => !FIXTURE_PROJECT_IDS.includes(p.id as string)) as Array<{ id: string }>));
     send(response, 200, JSON.stringify(page), 'application/json');
   }
 
@@ -157,7 +182,12 @@ export class FakeCloud {
       const n = this.created + 1;
       this.created = n;
       if (n > 1) text = text.replace(/\b(proj|db|con)_test1\b/g, `$1_test${n}`).replace(/u_test:sk_test@/g, `u_test${n}:sk_test${n}@`).replace('"user":"u_test"', `"user":"u_test${n}"`).replace(/"pass":"sk_test"/g, `"pass":"sk_test${n}"`);
-      const { database: _database, ...project } = (JSON.parse(text) as { data: Record<string, unknown> }).data;
+      // The project gets the requested name, as the real API does.
+      const parsed = JSON.parse(text) as { data: Record<string, unknown> };
+      const requested = (JSON.parse(request.body || '{}') as { name?: string }).name;
+      if (requested) parsed.data.name = requested;
+      text = JSON.stringify(parsed);
+      const { database: _database, ...project } = parsed.data;
       this.projects.set(project.id as string, project);
     }
     await this.onProjectCreated?.();

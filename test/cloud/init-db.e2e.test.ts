@@ -33,7 +33,7 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
       code: 0,
       stdout: '',
       stderr:
-        'Created Prisma Postgres project "Anchor Test" (proj_test1) with database db_test1 in eu-central-1.\n' +
+        'Created Prisma Postgres project "demo" (proj_test1) with database db_test1 in eu-central-1.\n' +
         `Updated DATABASE_URL in ${envPath}: localhost:51214 → db.prisma.io:5432.\n` +
         'The previous value is kept as a comment above it; `ppg init --local` switches back.\n' +
         'warning: DATABASE_URL appeared 2 times; only the last (effective) one was changed.\n',

@@ -10,6 +10,7 @@ interface InitFlags {
   yes?: boolean;
   force?: boolean;
   token?: string;
+  project?: string;
 }
 
 /** `ppg init --db` switches DATABASE_URL in .env to a new Prisma Postgres database; `ppg init --local` switches back. */
@@ -22,11 +23,18 @@ export function register(program: Command, io: CliIo): void {
     .option('-r, --region <id>', 'region for the new database (default us-east-1)')
     .option('-n, --name <name>', 'project name (default: the project folder name)')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--force', 'create a new database even if .env already points at Prisma Postgres')
+    .option('--force', 'create a new database even if .env already points at Prisma Postgres (the old URL stays as a comment)')
+    .option('-p, --project <id|name>', 'connect to this existing project (new credentials on its database) instead of creating one')
     .option('--token <token>', 'Management API token (default: PRISMA_SERVICE_TOKEN, then the stored `ppg login`)')
     .action(async (flags: InitFlags) => {
       const usage = flags.db && flags.local ? 'choose one of --db and --local' : !flags.db && !flags.local ? 'choose --db or --local' : undefined;
-      const localExtras = flags.local && (flags.region || flags.name || flags.force || flags.token);
+      const localExtras = flags.local && (flags.region || flags.name || flags.force || flags.token || flags.project);
+      if (flags.project !== undefined && (flags.region || flags.name || flags.force)) {
+        throw new PpgError('usage', '--project links an existing project; --region, --name and --force are for creating one', {
+          hint: 'run `ppg init --db --project <id|name>` alone',
+          exitCode: 2,
+        });
+      }
       if (usage || localExtras) {
         throw new PpgError('usage', usage ?? '--local takes no other option', {
           hint: 'run `ppg init --db` to switch to Prisma Postgres, `ppg init --local` to switch back',
@@ -50,6 +58,7 @@ export function register(program: Command, io: CliIo): void {
         ...(flags.region !== undefined ? { region: flags.region } : {}),
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         force: Boolean(flags.force),
+        ...(flags.project !== undefined ? { project: flags.project } : {}),
         ...(interactive ? { confirm: (plan) => askYesNo(`Create Prisma Postgres project "${plan.name}" in ${plan.region}?`, io.stderr) } : {}),
       }));
       if (result.status === 'already-linked') {
@@ -62,7 +71,8 @@ export function register(program: Command, io: CliIo): void {
         writeLine(io.stderr, 'The previous value is kept as a comment above it; `ppg init --local` switches back.');
         return;
       }
-      writeLine(io.stderr, `Created Prisma Postgres project "${result.projectName}" (${result.projectId}) with database ${result.databaseId} in ${result.region}.`);
+      if (result.status === 'linked') writeLine(io.stderr, `Connected to Prisma Postgres project "${result.projectName}" (${result.projectId}), database ${result.databaseId}, with new credentials.`);
+      else writeLine(io.stderr, `Created Prisma Postgres project "${result.projectName}" (${result.projectId}) with database ${result.databaseId} in ${result.region}.`);
       const change = result.env.changes[0];
       if (result.env.created) writeLine(io.stderr, `Created ${result.envPath} with DATABASE_URL → ${result.newHost}.`);
       else if (change?.action === 'added') writeLine(io.stderr, `Added DATABASE_URL → ${result.newHost} to ${result.envPath}.`);
