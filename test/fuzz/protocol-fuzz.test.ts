@@ -9,8 +9,8 @@ import { PROTOCOL_STATES } from './protocol-states.js';
  * until the time is up. Every failure names the seed that replays it.
  */
 const CI_SEED = 20_261_201;
-const CI_STORMS_PER_STATE = 6;
-const CI_SESSIONS = 10;
+const CI_STORMS_PER_STATE = 5;
+const CI_SESSIONS = 8;
 
 const REPLAY_CI = 'npx vitest run test/fuzz/protocol-fuzz.test.ts (the fixed-seed slice)';
 /** Cases per property and seed in the long run: a round covers every state, then the next seed starts. */

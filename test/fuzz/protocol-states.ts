@@ -16,6 +16,7 @@ export const PROTOCOL_STATES = [
   'extended-batch-before-sync',
   'extended-batch-after-flush',
   'copy-from-stdin',
+  'copy-from-stdin-in-transaction',
   'copy-to-stdout-streaming',
   'after-terminate',
 ] as const;
@@ -98,6 +99,10 @@ async function reach(client: RawWireClient, state: ProtocolState): Promise<void>
       return;
     case 'copy-from-stdin':
       await client.write(queryFrame(`COPY ${STORM_COPY_TABLE} FROM STDIN`));
+      await client.message('G', 'CopyInResponse', from);
+      return;
+    case 'copy-from-stdin-in-transaction':
+      await client.write(Buffer.concat([queryFrame('BEGIN'), queryFrame(`COPY ${STORM_COPY_TABLE} FROM STDIN`)]));
       await client.message('G', 'CopyInResponse', from);
       return;
     case 'copy-to-stdout-streaming':

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { delivery, fuzzFrame, leadIn, wellFormedFrame, writesOf, type Delivery, type FuzzFrame } from './frame-arbitraries.js';
 import { openInState, PROTOCOL_STATES, type ProtocolState } from './protocol-states.js';
-import type { RawWireClient } from './raw-wire-client.js';
+import { int32, parseBackendMessages, RawWireClient } from './raw-wire-client.js';
 import { freshClientQueries, InvariantError, waitForFdBaseline, waitForIdleCpu } from './server-health.js';
 import type { FuzzTarget } from './fuzz-target.js';
 
@@ -16,7 +16,12 @@ export type Ending =
   /** The client half-closes; the server must then close the connection too. */
   | 'half-close'
   /** The connection stays open while the healthy client answers twice more, then vanishes. */
-  | 'hold';
+  | 'hold'
+  /**
+   * Another connection sends a CancelRequest with this connection's key (from its BackendKeyData), then
+   * this one vanishes. Before authentication there is no key: the same as 'destroy'.
+   */
+  | 'cancel';
 
 export interface Attack {
   state: ProtocolState;
@@ -34,7 +39,7 @@ export interface Storm {
  * starts in one, and it is reached last: an attack reaching `in-transaction` would otherwise queue behind
  * another attack's open transaction, which is the scheduler working as designed, not a finding.
  */
-const ENGINE_HOLDING = new Set<ProtocolState>(['in-transaction', 'failed-transaction', 'extended-batch-after-flush']);
+const ENGINE_HOLDING = new Set<ProtocolState>(['in-transaction', 'failed-transaction', 'extended-batch-after-flush', 'copy-from-stdin-in-transaction']);
 const NON_HOLDING = PROTOCOL_STATES.filter((s) => !ENGINE_HOLDING.has(s));
 
 /**
@@ -53,7 +58,7 @@ const attackIn = (state: fc.Arbitrary<ProtocolState>): fc.Arbitrary<Attack> => f
   frames: attackFrames,
   withLeadIn: fc.boolean(),
   delivery,
-  ending: fc.constantFrom<Ending>('destroy', 'half-close', 'hold'),
+  ending: fc.constantFrom<Ending>('destroy', 'half-close', 'hold', 'cancel'),
 }).map(({ withLeadIn, ...attack }) => {
   const first = withLeadIn ? leadIn(attack.state) : null;
   return first ? { ...attack, frames: [first, ...attack.frames] } : attack;
@@ -78,7 +83,10 @@ export async function runStorm(target: FuzzTarget, storm: Storm): Promise<void> 
     await Promise.all(storm.attacks.map(async (attack, i) => {
       const client = clients[i]!;
       if (attack.ending === 'destroy') client.destroy();
-      else if (attack.ending === 'half-close') {
+      else if (attack.ending === 'cancel') {
+        await sendCancel(target.port, client);
+        client.destroy();
+      } else if (attack.ending === 'half-close') {
         client.socket.end();
         await boundedClose(client, attack);
       }
@@ -111,6 +119,22 @@ async function deliver(client: RawWireClient, attack: Attack): Promise<void> {
     if (client.isClosed()) return;
     await client.write(chunk);
     await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Sends a CancelRequest for `client`'s session on a new connection; the server closes that connection. */
+async function sendCancel(port: number, client: RawWireClient): Promise<void> {
+  const key = parseBackendMessages(client.received()).find((m) => m.tag === 'K');
+  if (!key || key.body.length < 8) return;
+  const canceller = await RawWireClient.connect(port);
+  try {
+    await canceller.write(Buffer.concat([int32(16), int32(80877102), key.body.subarray(0, 8)]));
+    await canceller.until(() => canceller.isClosed(), 'the server to close the cancel connection', HALF_CLOSE_BOUND_MS)
+      .catch(() => {
+        throw new InvariantError(`the server kept a CancelRequest connection open for ${HALF_CLOSE_BOUND_MS} ms`);
+      });
+  } finally {
+    canceller.destroy();
   }
 }
 
