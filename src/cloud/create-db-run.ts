@@ -55,9 +55,7 @@ export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDb
   // Before anything is created: the connection string is shown once, so its destination must work.
   if (envPath !== undefined) await checkEnvWritable(envPath);
   const endpoints = resolveEndpoints(options.env);
-  if (!(await checkHealth(endpoints))) {
-    throw new PpgError('network_error', 'Cannot reach Prisma Postgres API server.', { hint: 'Check your internet connection or visit https://www.prisma-status.com/' });
-  }
+  await checkHealth(endpoints);
   let region = options.region;
   if (region === undefined && options.pickRegion) region = await options.pickRegion(await fetchRegions(endpoints));
   else if (region !== undefined) {
@@ -95,8 +93,6 @@ export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDb
 /** `ppg create-db regions`: the available regions, after the same health check as create. */
 export async function listCreateDbRegions(env: NodeJS.ProcessEnv): Promise<Region[]> {
   const endpoints = resolveEndpoints(env);
-  if (!(await checkHealth(endpoints))) {
-    throw new PpgError('network_error', 'Cannot reach Prisma Postgres API server.', { hint: 'Check your internet connection or visit https://www.prisma-status.com/' });
-  }
+  await checkHealth(endpoints);
   return fetchRegions(endpoints);
 }

@@ -3,6 +3,7 @@ import type { CloudEndpoints } from './cloud-endpoints.js';
 import type { CreateDatabaseResult, DatabaseError, RateLimitInfo, Region } from './create-db-types.js';
 import { sendRequest, type HttpResponse } from './http-request.js';
 import { isObject } from './management-api-error.js';
+import { PpgError } from '../ppg-error.js';
 
 /**
  * The create-db worker protocol (create-db 1.2.x): `GET /health`, `GET /regions`, `POST /create`.
@@ -23,24 +24,37 @@ export function invalidTtl(ttl: string): DatabaseError {
   return { success: false, error: 'invalid_ttl', message: `Invalid ttl "${ttl}". Allowed range is 30m to 24h.` };
 }
 
-/** True when the worker answers `GET /health` with a 2xx; false on any failure (network included). */
-export async function checkHealth(endpoints: CloudEndpoints): Promise<boolean> {
+/**
+ * `GET /health`. Resolves when the worker answers with a 2xx; otherwise throws a PpgError that says
+ * what happened: `network_error` ("Cannot reach …", create-db's words) when nothing answers,
+ * `timeout` when it answers too slowly, `service_unavailable` for a non-2xx.
+ */
+export async function checkHealth(endpoints: CloudEndpoints): Promise<void> {
+  let response: HttpResponse;
   try {
-    const response = await sendRequest({ method: 'GET', url: `${endpoints.createDbWorkerUrl}/health`, timeoutMs: endpoints.timeoutMs, service: SERVICE });
-    return response.status >= 200 && response.status < 300;
-  } catch {
-    return false;
+    response = await sendRequest({ method: 'GET', url: `${endpoints.createDbWorkerUrl}/health`, timeoutMs: endpoints.timeoutMs, service: SERVICE });
+  } catch (error) {
+    if (error instanceof PpgError && error.code === 'timeout') throw error;
+    throw new PpgError('network_error', 'Cannot reach Prisma Postgres API server.', { hint: 'Check your internet connection or visit https://www.prisma-status.com/', cause: error });
   }
+  if (response.status < 200 || response.status > 299) throw serviceFailed('/health', response.status);
 }
 
-/** `GET /regions`: available regions only. Throws on a non-OK answer or a network failure. */
+/** `GET /regions`: available regions only. Throws PpgError on a non-OK answer, a body without regions, or a network failure. */
 export async function fetchRegions(endpoints: CloudEndpoints): Promise<Region[]> {
   const response = await sendRequest({ method: 'GET', url: `${endpoints.createDbWorkerUrl}/regions`, timeoutMs: endpoints.timeoutMs, service: SERVICE });
-  if (response.status < 200 || response.status > 299) throw new Error(`Failed to fetch regions: HTTP ${response.status}`);
+  if (response.status < 200 || response.status > 299) throw serviceFailed('/regions', response.status);
   // Validated by parseRegions, but returned as sent (with `type`), as create-db's `regions --json` prints them.
   const parsed = parseRegions(response.json);
   const raw = (Array.isArray(response.json) ? response.json : (response.json as { data: unknown[] }).data) as Region[];
   return raw.filter((_region, index) => parsed[index]?.status === 'available');
+}
+
+/** A non-2xx from the worker: a 5xx is the service's failure, anything else a refusal we did not expect. */
+function serviceFailed(path: string, status: number): PpgError {
+  return new PpgError(status >= 500 ? 'service_unavailable' : 'api_error', `${SERVICE} failed: GET ${path} answered HTTP ${status}`, {
+    hint: status >= 500 ? 'the service is having trouble; try again later or visit https://www.prisma-status.com/' : 'try again; report it if it persists',
+  });
 }
 
 export interface CreateRequest {

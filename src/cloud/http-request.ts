@@ -40,7 +40,7 @@ export async function sendRequest(request: HttpRequest): Promise<HttpResponse> {
     return { status: response.status, headers: response.headers, text, json: parseJson(text) };
   } catch (error) {
     if (signal.aborted) {
-      throw new PpgError('timeout', `${request.service} at ${origin} did not answer within ${Math.round(request.timeoutMs / 1000)}s`, {
+      throw new PpgError('timeout', `${request.service} at ${origin} timed out (no answer within ${request.timeoutMs % 1000 === 0 ? `${request.timeoutMs / 1000}s` : `${request.timeoutMs}ms`})`, {
         hint: 'try again; check https://www.prisma-status.com/ if it keeps happening',
         cause: error,
       });

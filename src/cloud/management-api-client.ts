@@ -114,6 +114,8 @@ export class ManagementApiClient {
   private async exchange(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HttpResponse> {
     let response = await this.send(method, path, body);
     if (response.status === 401 && (await this.tokens.refresh())) response = await this.send(method, path, body);
+    // A token the user set by hand is named, so they know which one to replace.
+    if (response.status === 401 && this.tokens.kind !== 'login') throw rejectedToken(this.tokens.kind);
     if (response.status < 200 || response.status > 299) {
       throw toManagementApiError(response.status, response.json, response.text, response.headers.get('retry-after'), SERVICE);
     }
@@ -133,4 +135,12 @@ export class ManagementApiClient {
       service: SERVICE,
     });
   }
+}
+
+function rejectedToken(kind: 'flag' | 'env'): ManagementApiError {
+  const which = kind === 'env' ? 'PRISMA_SERVICE_TOKEN' : 'the --token value';
+  return new ManagementApiError(401, 'token_rejected', `${SERVICE} rejected ${which} (HTTP 401): it is invalid, expired or revoked`, {
+    env: 'create a new service token (Console → Workspace Settings → Service Tokens) and set PRISMA_SERVICE_TOKEN to it, or unset it to use `ppg login`',
+    flag: 'pass a valid service token, or leave --token out to use PRISMA_SERVICE_TOKEN or `ppg login`',
+  }[kind]);
 }

@@ -248,3 +248,36 @@ describe('ppg create-db --env: where it writes, and never losing the URL', () =>
     ]);
   });
 });
+
+describe('create-db failures say what failed', () => {
+  it('a 5xx from /create says the service failed, not "check the flags"', async () => {
+    box.fake.scenario = 'create-5xx';
+    const result = await box.run(['create-db']);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Creating database in us-east-1...\nerror: Internal server error\nhint: the service failed (HTTP 500); try again later or visit https://www.prisma-status.com/\n',
+    });
+  });
+
+  it.each([[['create-db', '-r', 'eu-central-1']], [['create-db', 'regions']]])('a failing /regions is a service error with a hint, also as JSON (%j)', async (args) => {
+    box.fake.scenario = 'regions-5xx';
+    const message = 'the Prisma Postgres create-db service failed: GET /regions answered HTTP 503';
+    const human = await box.run(args);
+    expect(human).toEqual({ code: 1, stdout: '', stderr: `error: ${message}\nhint: the service is having trouble; try again later or visit https://www.prisma-status.com/\n` });
+    const json = await box.run([...args, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ success: false, error: 'service_unavailable', message });
+  });
+
+  it('a /health that does not answer in time says "timed out", not "cannot reach"', async () => {
+    box.fake.scenario = 'health-slow';
+    const result = await box.run(['create-db', '--json'], box.env({ PPG_HTTP_TIMEOUT_MS: '500' }));
+    const message = `the Prisma Postgres create-db service at ${box.fake.url} timed out (no answer within 500ms)`;
+    expect(result).toEqual({
+      code: 1,
+      stdout: `${JSON.stringify({ success: false, error: 'timeout', message }, null, 2)}\n`,
+      stderr: `error: ${message}\nhint: try again; check https://www.prisma-status.com/ if it keeps happening\n`,
+    });
+  });
+});

@@ -19,7 +19,10 @@ export type Scenario =
   | 'badjson-2xx'
   | 'provisioning'
   | 'region-unavailable'
-  | 'timeout';
+  | 'timeout'
+  | 'health-slow'
+  | 'regions-5xx'
+  | 'create-5xx';
 
 export interface RecordedRequest {
   method: string;
@@ -230,7 +233,8 @@ export class FakeCloud {
   /** The create-db worker: /health, /regions, /create (validating the body as the worker does). */
   private worker(request: RecordedRequest, response: ServerResponse): void | Promise<void> {
     const route = `${request.method} ${request.path}`;
-    if (route === 'GET /health') return sendFile(response, 200, 'createdb.health.json');
+    if (route === 'GET /health') return this.scenario === 'health-slow' ? undefined : sendFile(response, 200, 'createdb.health.json');
+    if (route === 'GET /regions' && this.scenario === 'regions-5xx') return send(response, 503, 'upstream connect error', 'text/plain');
     if (route === 'GET /regions') return sendFile(response, 200, this.scenario === 'region-unavailable' ? 'regions.postgres.unavailable.json' : 'regions.postgres.json');
     if (route !== 'POST /create') return sendFile(response, 404, 'error.404.json');
     let body: Record<string, unknown>;
@@ -244,6 +248,7 @@ export class FakeCloud {
       return send(response, 400, 'Invalid ttlMs in request body', 'text/plain');
     }
     if (this.scenario === 'badjson') return send(response, 400, fixture('error.400.txt'), 'text/plain');
+    if (this.scenario === 'create-5xx') return send(response, 500, JSON.stringify({ error: { message: 'Internal server error' } }), 'application/json');
     return this.createProject(request, response);
   }
 }

@@ -141,7 +141,14 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
       ['--region', 'mars-1'],
       'error: unknown region "mars-1"\nhint: choose one of: us-east-1, us-west-1, eu-west-3, eu-central-1, ap-northeast-1, ap-southeast-1\n',
     ],
-    ['timeout', 'timeout', [], 'error: the Prisma Management API at URL did not answer within 1s\nhint: try again; check https://www.prisma-status.com/ if it keeps happening\n'],
+    ['timeout', 'timeout', [], 'error: the Prisma Management API at URL timed out (no answer within 1s)\nhint: try again; check https://www.prisma-status.com/ if it keeps happening\n'],
+    [
+      'rejected service token',
+      'success',
+      [],
+      'error: the Prisma Management API rejected PRISMA_SERVICE_TOKEN (HTTP 401): it is invalid, expired or revoked\n' +
+        'hint: create a new service token (Console → Workspace Settings → Service Tokens) and set PRISMA_SERVICE_TOKEN to it, or unset it to use `ppg login`\n',
+    ],
     ['server down', 'down', [], 'error: cannot reach the Prisma Management API at URL (ECONNREFUSED)\nhint: check your internet connection or visit https://www.prisma-status.com/\n'],
   ];
 
@@ -150,7 +157,8 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
     let api = box.fake.url;
     if (scenario === 'down') api = await closedPortUrl();
     else box.fake.scenario = scenario;
-    const result = await box.run(['init', '--db', '--yes', ...args], box.env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN, PRISMA_MANAGEMENT_API_URL: api, PPG_HTTP_TIMEOUT_MS: '1000' }));
+    const token = _name === 'rejected service token' ? 'svc_revoked' : SERVICE_TOKEN;
+    const result = await box.run(['init', '--db', '--yes', ...args], box.env({ PRISMA_SERVICE_TOKEN: token, PRISMA_MANAGEMENT_API_URL: api, PPG_HTTP_TIMEOUT_MS: '1000' }));
     expect(result).toEqual({ code: 1, stdout: '', stderr: stderr.replace('URL', api) });
     expect(await readFile(envPath, 'utf8')).toBe(MESSY);
   });

@@ -78,9 +78,13 @@ describe('ManagementApiClient against the fake cloud', () => {
     await expect(stat(join(configDir, 'auth.json'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('a 401 with a service token is not retried', async () => {
+  it('a 401 with a service token is not retried, and the error names the token', async () => {
     const api = await client(env({ PRISMA_SERVICE_TOKEN: 'wrong' }));
-    await expect(api.listPostgresRegions()).rejects.toMatchObject({ status: 401, code: 'unauthorized', message: 'Missing or invalid authorization token.' });
+    await expect(api.listPostgresRegions()).rejects.toMatchObject({
+      status: 401,
+      code: 'token_rejected',
+      message: 'the Prisma Management API rejected PRISMA_SERVICE_TOKEN (HTTP 401): it is invalid, expired or revoked',
+    });
     expect(fake.requests).toHaveLength(1);
   });
 

@@ -19,6 +19,12 @@ const HINTS: Record<string, string> = {
   api_error: 'check the flags you passed and try again',
 };
 
+/** A refusal of the service: a 5xx is its own failure, not a problem with what was passed. */
+function hintFor(error: string, status: number | undefined): string {
+  if (status !== undefined && status >= 500) return `the service failed (HTTP ${status}); try again later or visit https://www.prisma-status.com/`;
+  return HINTS[error] ?? 'try again later';
+}
+
 /** `ppg create-db` (alias `create-pg`, `create-postgres`): a temporary Prisma Postgres database, as `npx create-db` 1.2.x. */
 export function register(program: Command, io: CliIo): void {
   const createDb = program
@@ -60,7 +66,7 @@ export function register(program: Command, io: CliIo): void {
           printed = true;
         }
         if (!result.success) {
-          throw new PpgError(result.error, result.message, { hint: HINTS[result.error] ?? 'try again later' });
+          throw new PpgError(result.error, result.message, { hint: hintFor(result.error, result.status) });
         }
         if (flags.json) return;
         if (flags.quiet) {
@@ -79,9 +85,7 @@ export function register(program: Command, io: CliIo): void {
         if (run.envWritten && !flags.quiet) writeLine(io.stderr, `Wrote ${result.connectionString === null ? '' : 'DATABASE_URL and '}CLAIM_URL to ${run.envWritten}`);
       } catch (error) {
         // In --json mode every failure is still a JSON object on stdout (create-db prints a stack trace for some).
-        if (flags.json && !printed && isPpgError(error)) {
-          writeLine(io.stdout, JSON.stringify({ success: false, error: error.code, message: error.message }, null, 2));
-        }
+        if (flags.json && !printed) writeLine(io.stdout, jsonFailure(error));
         throw error;
       }
     });
@@ -93,9 +97,21 @@ export function register(program: Command, io: CliIo): void {
       // `ppg create-db regions --json`: commander hands --json to the parent command unless positional options are on.
       const json = Boolean(flags.json || command.parent?.opts().json);
       const { listCreateDbRegions } = await import('../../cloud/create-db-run.js');
-      const regions = await listCreateDbRegions(io.env);
+      let regions: Awaited<ReturnType<typeof listCreateDbRegions>>;
+      try {
+        regions = await listCreateDbRegions(io.env);
+      } catch (error) {
+        if (json) writeLine(io.stdout, jsonFailure(error));
+        throw error;
+      }
       if (json) return writeLine(io.stdout, JSON.stringify(regions, null, 2));
       writeLine(io.stderr, 'Available Prisma Postgres regions:');
       for (const region of regions) writeLine(io.stdout, `${region.id}${region.name ? ` - ${region.name}` : ''}`);
     });
+}
+
+/** Every failure in --json mode is a create-db style error object on stdout. */
+function jsonFailure(error: unknown): string {
+  const code = isPpgError(error) ? error.code : 'unexpected_error';
+  return JSON.stringify({ success: false, error: code, message: error instanceof Error ? error.message : String(error) }, null, 2);
 }
