@@ -27,8 +27,8 @@ const CALLBACK_PATH = '/auth/callback';
  */
 export async function loginWithBrowser(options: LoginOptions): Promise<StoredLogin> {
   const pkce = createPkce();
-  let settle: { resolve: (code: string) => void; reject: (error: Error) => void } | undefined;
-  const codeArrived = new Promise<string>((resolve, reject) => {
+  let settle: Settle | undefined;
+  const codeArrived = new Promise<Callback>((resolve, reject) => {
     settle = { resolve, reject };
   });
   // Marked as handled so a rejection that arrives while we are not awaiting it is not "unhandled".
@@ -47,10 +47,17 @@ export async function loginWithBrowser(options: LoginOptions): Promise<StoredLog
     const url = buildAuthorizeUrl(options.endpoints, redirectUri, pkce);
     options.onUrl(url);
     if (options.openBrowser) openInBrowser(url);
-    const code = await codeArrived;
-    const login = await exchangeCode(options.endpoints, code, redirectUri, pkce.verifier);
-    await writeStoredLogin(credentialsPath(options.env), login);
-    return login;
+    const callback = await codeArrived;
+    // The browser is told "Success" only once the code is exchanged and the tokens are stored.
+    try {
+      const login = await exchangeCode(options.endpoints, callback.code, redirectUri, pkce.verifier);
+      await writeStoredLogin(credentialsPath(options.env), login);
+      answer(callback.response, true);
+      return login;
+    } catch (error) {
+      answer(callback.response, false);
+      throw error;
+    }
   } finally {
     clearTimeout(timer);
     server.closeAllConnections();
@@ -58,12 +65,24 @@ export async function loginWithBrowser(options: LoginOptions): Promise<StoredLog
   }
 }
 
-function handleCallback(
-  request: IncomingMessage,
-  response: ServerResponse,
-  expectedState: string,
-  settle: { resolve: (code: string) => void; reject: (error: Error) => void },
-): void {
+interface Callback {
+  code: string;
+  /** Held open until the outcome is known. */
+  response: ServerResponse;
+}
+
+interface Settle {
+  resolve: (callback: Callback) => void;
+  reject: (error: Error) => void;
+}
+
+function answer(response: ServerResponse, ok: boolean): void {
+  response
+    .writeHead(ok ? 200 : 400, { 'Content-Type': 'text/html; charset=utf-8', Connection: 'close' })
+    .end(`<!doctype html><title>ppg login</title><p>${ok ? 'Success! You may now close this page.' : 'Login failed. Return to the terminal.'}</p>`);
+}
+
+function handleCallback(request: IncomingMessage, response: ServerResponse, expectedState: string, settle: Settle): void {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   if (url.pathname !== CALLBACK_PATH) {
     response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
@@ -80,12 +99,12 @@ function handleCallback(
   } else if (!code) {
     failure = new PpgError('login_denied', 'the login callback carried no authorization code', { hint: 'run `ppg login` again' });
   }
-  const ok = failure === undefined;
-  response
-    .writeHead(ok ? 200 : 400, { 'Content-Type': 'text/html; charset=utf-8', Connection: 'close' })
-    .end(`<!doctype html><title>ppg login</title><p>${ok ? 'Success! You may now close this page.' : 'Login failed. Return to the terminal.'}</p>`);
-  if (failure) settle.reject(failure);
-  else settle.resolve(code as string);
+  if (failure) {
+    answer(response, false);
+    settle.reject(failure);
+  } else {
+    settle.resolve({ code: code as string, response });
+  }
 }
 
 /** Best effort: a missing opener (no xdg-open on a server) must not crash the login, unlike upstream. */

@@ -15,7 +15,7 @@ export class ManagementApiError extends PpgError {
   }
 }
 
-const AUTH_HINT = 'run `ppg login`, or set PRISMA_SERVICE_TOKEN to a workspace service token';
+const AUTH_HINT = 'set PRISMA_SERVICE_TOKEN to a workspace service token, or `ppg login` again';
 
 /**
  * Turns an error response into a ManagementApiError. Understands the Management API shape

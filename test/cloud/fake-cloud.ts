@@ -214,7 +214,7 @@ export class FakeCloud {
     if (form.get('grant_type') === 'authorization_code') {
       const challenge = this.challenges.get(form.get('code') ?? '');
       const verifier = form.get('code_verifier') ?? '';
-      if (!challenge || createHash('sha256').update(verifier).digest('base64url') !== challenge) {
+      if (this.scenario === 'invalid_grant' || !challenge || createHash('sha256').update(verifier).digest('base64url') !== challenge) {
         return sendFile(response, 400, 'oauth.token.invalid_grant.400.json');
       }
       return sendFile(response, 200, 'oauth.token.200.json');

@@ -101,7 +101,7 @@ describe('ppg init --db (built CLI against the fake cloud)', () => {
       stdout: '',
       stderr:
         'error: not logged in to Prisma Postgres\n' +
-        'hint: run `ppg login`, or set PRISMA_SERVICE_TOKEN to a workspace service token (Console → Workspace Settings → Service Tokens)\n',
+        'hint: set PRISMA_SERVICE_TOKEN to a workspace service token (Console → Workspace Settings → Service Tokens), or `ppg login` with PPG_OAUTH_CLIENT_ID set\n',
     });
     expect(box.fake.requests).toEqual([]);
     expect(await readFile(envPath, 'utf8')).toBe(MESSY);

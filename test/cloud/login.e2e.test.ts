@@ -47,7 +47,7 @@ describe('ppg login / logout (built CLI against the fake OAuth server)', () => {
     const result = await done;
     const authPath = join(box.configDir, 'auth.json');
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe(`Open this URL in your browser to log in:\nLogged in to workspace wksp_test1. Tokens stored in ${authPath}.\n`);
+    expect(result.stderr).toBe(`note: ppg-dev has no registered OAuth client; set PPG_OAUTH_CLIENT_ID, or use PRISMA_SERVICE_TOKEN instead of logging in.\nOpen this URL in your browser to log in:\nLogged in to workspace wksp_test1. Tokens stored in ${authPath}.\n`);
     const token = box.fake.requests.find((r) => r.path === '/token');
     const form = Object.fromEntries(new URLSearchParams(token?.body));
     expect(token?.headers['content-type']).toBe('application/x-www-form-urlencoded');
@@ -75,14 +75,35 @@ describe('ppg login / logout (built CLI against the fake OAuth server)', () => {
     expect((await fetch(callback(redirect))).status).toBe(400);
     const result = await done;
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`Open this URL in your browser to log in:\n${stderr}`);
+    expect(result.stderr).toBe(`note: ppg-dev has no registered OAuth client; set PPG_OAUTH_CLIENT_ID, or use PRISMA_SERVICE_TOKEN instead of logging in.\nOpen this URL in your browser to log in:\n${stderr}`);
     await expect(stat(join(box.configDir, 'auth.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(box.fake.requests.filter((r) => r.path === '/token')).toEqual([]);
+  });
+
+  it('the browser page says "Success" only after the code exchange succeeded', async () => {
+    box.fake.scenario = 'invalid_grant';
+    const { child, done } = box.start(['login']);
+    const page = await fetch(new URL(await firstLine(child)));
+    expect(page.status).toBe(400);
+    const html = await page.text();
+    expect(html).toContain('Login failed. Return to the terminal.');
+    expect(html).not.toContain('Success');
+    const result = await done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: your Prisma login has expired or was revoked\n');
+    await expect(stat(join(box.configDir, 'auth.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('--help says there is no registered OAuth client and leads with PRISMA_SERVICE_TOKEN', async () => {
+    const help = await box.run(['login', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('ppg-dev has no OAuth client registered with Prisma yet.');
+    for (const name of ['PRISMA_SERVICE_TOKEN', 'PPG_OAUTH_CLIENT_ID', 'PPG_AUTH_URL']) expect(help.stdout).toContain(name);
   });
 
   it('gives up after the login timeout', async () => {
     const result = await box.run(['login'], box.env({ PPG_LOGIN_TIMEOUT_MS: '300' }));
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('Open this URL in your browser to log in:\nerror: timed out waiting for the browser login\nhint: run `ppg login` again and finish the login in the browser\n');
+    expect(result.stderr).toBe('note: ppg-dev has no registered OAuth client; set PPG_OAUTH_CLIENT_ID, or use PRISMA_SERVICE_TOKEN instead of logging in.\nOpen this URL in your browser to log in:\nerror: timed out waiting for the browser login\nhint: run `ppg login` again and finish the login in the browser\n');
   });
 });
