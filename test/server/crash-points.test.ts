@@ -113,7 +113,7 @@ describe('kill -9 at a crash point, then a new server on the same data', () => {
     const second = await serve({ templateCacheDir });
     expect(await query(second.url, 'select 1 as one')).toEqual([{ one: 1 }]);
     expect(await stagingLeftIn(templateCacheDir)).toEqual([]);
-  });
+  }, 180_000); // two initdb runs in WASM: ~15 s on a quiet machine, minutes on a loaded one
 });
 
 /** Kills every process whose command line names `text`, and waits until they are gone. */
