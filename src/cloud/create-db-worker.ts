@@ -13,10 +13,12 @@ import { PpgError } from '../ppg-error.js';
 const SERVICE = 'the Prisma Postgres create-db service';
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** `30m`, or `1h` to `24h`, in milliseconds; undefined for anything else. */
+/** `30m`, or `1h` to `24h` (any case), in milliseconds; undefined for anything else. */
 export function parseTtl(ttl: string): number | undefined {
-  if (ttl === '30m') return 30 * 60 * 1000;
-  const hours = /^([1-9]|1[0-9]|2[0-4])h$/.exec(ttl);
+  // Case-insensitive, as create-db's zod schema: `1H` and `30M` are accepted.
+  const normalized = ttl.trim().toLowerCase();
+  if (normalized === '30m') return 30 * 60 * 1000;
+  const hours = /^([1-9]|1[0-9]|2[0-4])h$/.exec(normalized);
   return hours ? Number(hours[1]) * 60 * 60 * 1000 : undefined;
 }
 

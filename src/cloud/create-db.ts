@@ -9,6 +9,8 @@ import { createOnWorker, fetchRegions, invalidTtl, parseTtl } from './create-db-
  */
 export type { CreateDatabaseResult, DatabaseError, DatabaseResult, ProgrammaticCreateOptions, RateLimitInfo, Region, RegionId } from './create-db-types.js';
 export { REGION_IDS } from './create-db-types.js';
+export { CreateFlags, RegionSchema, RegionsFlags } from './create-db-schemas.js';
+export type { CreateFlagsInput, RegionsFlagsInput } from './create-db-schemas.js';
 
 /**
  * Creates a temporary Prisma Postgres database (deleted after the TTL unless claimed). Region

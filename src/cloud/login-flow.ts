@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PpgError } from '../ppg-error.js';
 import { credentialsPath, type CloudEndpoints } from './cloud-endpoints.js';
 import { writeStoredLogin, type StoredLogin } from './credentials-store.js';
+import { openInBrowser } from './desktop-handoff.js';
 import { buildAuthorizeUrl, createPkce, exchangeCode } from './oauth.js';
 
 export interface LoginOptions {
@@ -46,7 +46,8 @@ export async function loginWithBrowser(options: LoginOptions): Promise<StoredLog
     const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${CALLBACK_PATH}`;
     const url = buildAuthorizeUrl(options.endpoints, redirectUri, pkce);
     options.onUrl(url);
-    if (options.openBrowser) openInBrowser(url);
+    // Failure to open one is ignored: the URL is already printed.
+    if (options.openBrowser) void openInBrowser(url);
     const callback = await codeArrived;
     // The browser is told "Success" only once the code is exchanged and the tokens are stored.
     try {
@@ -104,18 +105,5 @@ function handleCallback(request: IncomingMessage, response: ServerResponse, expe
     settle.reject(failure);
   } else {
     settle.resolve({ code: code as string, response });
-  }
-}
-
-/** Best effort: a missing opener (no xdg-open on a server) must not crash the login, unlike upstream. */
-function openInBrowser(url: string): void {
-  const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
-  try {
-    const child = spawn(command as string, args as string[], { stdio: 'ignore', detached: true });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // Ignored on purpose: the URL is already printed.
   }
 }

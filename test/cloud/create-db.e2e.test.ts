@@ -204,6 +204,66 @@ describe('the package library API (built, imported by package name)', () => {
     expect(createBody()).toMatchObject({ region: 'eu-central-1', utm_source: 'create-db', userAgent: 'lib-test', source: 'programmatic' });
     expect(box.fake.requests.map((r) => r.path)).toEqual(['/regions', '/create']);
   });
+
+  it('exports RegionSchema, CreateFlags and RegionsFlags with parse/safeParse, as create-db 1.2.x', async () => {
+    const script = [
+      "const { RegionSchema, CreateFlags, RegionsFlags } = await import('ppg-dev');",
+      'const out = {',
+      "  options: RegionSchema.options, region: RegionSchema.parse('eu-west-3'), badRegion: RegionSchema.safeParse('mars-1').success,",
+      "  flags: CreateFlags.parse({ region: 'us-east-1', json: true, ttl: '1h', copy: true }), badFlags: CreateFlags.safeParse({ json: 'yes' }).success,",
+      '  regionsFlags: RegionsFlags.parse({ json: true }),',
+      '};',
+      'console.log(JSON.stringify(out));',
+    ].join('\n');
+    const { spawn } = await import('node:child_process');
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box.env() });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(stdout));
+    });
+    expect(JSON.parse(out)).toEqual({
+      options: ['ap-southeast-1', 'ap-northeast-1', 'eu-central-1', 'eu-west-3', 'us-east-1', 'us-west-1'],
+      region: 'eu-west-3',
+      badRegion: false,
+      flags: { region: 'us-east-1', json: true, ttl: '1h', copy: true },
+      badFlags: false,
+      regionsFlags: { json: true },
+    });
+  });
+});
+
+describe('create-db parity: create subcommand, --ttl in any case, --copy, --open', () => {
+  it('`create-db create` is the default command under its own name', async () => {
+    const result = await box.run(['create-db', 'create', '-q', '--ttl', '2H']);
+    expect(result).toEqual({ code: 0, stdout: `${DIRECT_URL}\n`, stderr: '' });
+    expect(createBody()).toMatchObject({ utm_source: 'create-db', ttlMs: 7_200_000 });
+  });
+
+  it('--ttl is case-insensitive (30M)', async () => {
+    expect((await box.run(['create-pg', '-q', '-t', '30M'])).code).toBe(0);
+    expect(createBody()).toMatchObject({ utm_source: 'create-pg', ttlMs: 1_800_000 });
+  });
+
+  it('--copy without any clipboard tool and --open without any opener: a clear warning each, the URLs printed, exit 0', async () => {
+    const noTools = box.env({ PATH: join(box.root, 'empty-bin'), PPG_NO_BROWSER: '' });
+    const result = await box.run(['create-db', '--copy', '--open'], noTools);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${DIRECT_URL}\n`);
+    expect(result.stdout).toContain(`${CLAIM}\n`);
+    expect(result.stderr).toContain('warning: --copy: no clipboard tool found (tried wl-copy, xclip, xsel); copy the connection string printed above.\n');
+    expect(result.stderr).toContain('warning: --open: no browser opener could be started; open the claim URL printed above.\n');
+  });
+
+  it('--open with PPG_NO_BROWSER set says it did not open one', async () => {
+    const result = await box.run(['create-db', '-q', '-o']);
+    expect(result).toEqual({
+      code: 0,
+      stdout: `${DIRECT_URL}\n`,
+      stderr: 'warning: --open: not opening a browser (PPG_NO_BROWSER is set); open the claim URL printed above.\n',
+    });
+  });
 });
 
 describe('ppg create-db --env: where it writes, and never losing the URL', () => {
