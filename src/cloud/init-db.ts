@@ -2,14 +2,14 @@ import { basename } from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { checkEnvWritable, readEnvFile, updateEnvFile, type EnvFileUpdate } from '../env/env-file.js';
 import { writeFileAtomic } from '../env/atomic-write.js';
-import { pickConnectionString, type CreatedProject, type Region } from './api-responses.js';
+import { pickConnectionString, type CreatedProject, type ListedProject, type Region } from './api-responses.js';
 import { resolveEndpoints } from './cloud-endpoints.js';
 import { projectOfUrl, readCloudLinks, rememberCloudLink } from './cloud-links.js';
 import { describeHost, isPrismaPostgresUrl, redactUrls } from './connection-url.js';
 import { cloudMarkerLabel, currentDatabaseUrl, listCloudCandidates, LOCAL_MARKER, restoreLocal, switchOptions } from './env-switch.js';
 import { projectEnvLocation } from './env-location.js';
 import { isGitIgnored } from './gitignore-check.js';
-import { createLinkConnection, findProject, pickDatabase } from './link-project.js';
+import { createLinkConnection, findProject, listProjects, pickDatabase } from './link-project.js';
 import { ManagementApiClient } from './management-api-client.js';
 import { ManagementApiError } from './management-api-error.js';
 import { CloudRecoveryError } from './recovery-error.js';
@@ -27,6 +27,8 @@ export interface InitDbOptions {
   force?: boolean;
   /** Link this existing project (id or name) instead of creating one. */
   project?: string;
+  /** Link an existing project chosen from the list (a prompt); used when no `project` is given. */
+  chooseProject?: (projects: ListedProject[]) => Promise<ListedProject>;
   /** Asked before anything is created; returning false aborts with `aborted`. Absent = no question. */
   confirm?: (plan: { name: string; region: string }) => Promise<boolean>;
 }
@@ -92,8 +94,8 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
     projectId,
   });
 
-  if (options.project !== undefined) {
-    const project = await findProject(client, options.project);
+  if (options.project !== undefined || options.chooseProject !== undefined) {
+    const project = options.project !== undefined ? await findProject(client, options.project) : await (options.chooseProject as NonNullable<InitDbOptions['chooseProject']>)(await listProjects(client));
     if (project.id === currentProject) return { status: 'already-linked', envPath, host: describeHost(current) };
     // A URL this folder already keeps for that project is reused: no new credentials.
     const kept = listCloudCandidates(text ?? '').find((c) => (c.projectId ?? projectOfUrl(links, c.url)) === project.id);

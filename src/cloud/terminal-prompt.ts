@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Writable } from 'node:stream';
 import { PpgError } from '../ppg-error.js';
+import type { ListedProject } from './api-responses.js';
 import type { Region } from './create-db-types.js';
 
 /**
@@ -43,4 +44,15 @@ export async function pickRegionFromList(regions: Region[], output: Writable): P
   const chosen = regions[Number(answer) - 1] ?? regions.find((region) => region.id === answer);
   if (!chosen) throw new PpgError('invalid_region', `Invalid region choice: ${answer}`, { hint: `enter a number from 1 to ${regions.length}` });
   return chosen.id;
+}
+
+/** A numbered project list; accepts the number, the id or the name. */
+export async function pickProjectFromList(projects: ListedProject[], output: Writable): Promise<ListedProject> {
+  if (projects.length === 0) throw new PpgError('project_not_found', 'this workspace has no project to link', { hint: 'run `ppg init --db` without --project to create one' });
+  output.write('Choose a project:\n');
+  projects.forEach((project, index) => output.write(`  ${index + 1}) ${project.name} (${project.id})\n`));
+  const answer = await askLine(`Project [1-${projects.length}]: `, output);
+  const chosen = projects[Number(answer) - 1] ?? projects.find((p) => p.id === answer) ?? projects.find((p) => p.name === answer);
+  if (!chosen) throw new PpgError('project_not_found', `Invalid project choice: ${answer}`, { hint: `enter a number from 1 to ${projects.length}` });
+  return chosen;
 }

@@ -66,6 +66,23 @@ describe('ppg init --db --project', () => {
     expect(await readFile(envPath, 'utf8')).toBe('A=1\n');
   });
 
+  it('--project alone offers the list; the answer (piped) picks the project', async () => {
+    await writeFile(envPath, `DATABASE_URL="${LOCAL}"\n`);
+    const result = await box.run(['init', '--db', '--project'], env(), '1\n');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('Choose a project:\n  1) A (proj_a)\n  2) B (proj_b)\nProject [1-2]: ');
+    expect(await readFile(envPath, 'utf8')).toBe(`# DATABASE_URL (local, before ppg init --db): "${LOCAL}"\nDATABASE_URL="${LINK1}"\n`);
+  });
+
+  it('a project without a ready database: one error line, no credentials made', async () => {
+    const result = await box.run(['init', '--db', '--project'], env(), 'B\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'error: project proj_b ("B") has no database that is ready\nhint: create one in https://console.prisma.io or wait until it is ready, then run the command again\n',
+    );
+    expect(box.fake.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
   it('two projects with the same name: ambiguous, the ids are listed', async () => {
     expect((await box.run(['init', '--db', '--yes', '--name', 'twin'], env())).code).toBe(0);
     expect((await box.run(['init', '--db', '--yes', '--force', '--name', 'twin'], env())).code).toBe(0);

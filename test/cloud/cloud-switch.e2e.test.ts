@@ -145,6 +145,20 @@ describe('never lose the only copy of a connection string', () => {
     expect(box.fake.requests).toEqual([]);
   });
 
+  it('a timeout on the create call: the project may exist, so the hint says to look (ppg cloud ls), not to retry', async () => {
+    box.fake.scenario = 'create-timeout';
+    await writeFile(envPath, `DATABASE_URL=${LOCAL}\n`);
+    const result = await box.run(['init', '--db', '--yes'], box.env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN, PPG_HTTP_TIMEOUT_MS: '1000' }));
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `error: the Prisma Management API at ${box.fake.url} timed out (no answer within 1s); the project "my-app" may have been created\n` +
+        'hint: run `ppg cloud ls` to see whether it exists before trying again (then `ppg init --db --project <id>` connects to it)\n',
+    });
+    expect(await readFile(envPath, 'utf8')).toBe(`DATABASE_URL=${LOCAL}\n`);
+  });
+
   it('an unreadable 2xx after creation: the outcome is unknown, the hint says to look before retrying, what could be read is printed', async () => {
     box.fake.scenario = 'badjson-2xx';
     const result = await box.run(['init', '--db', '--yes'], env());

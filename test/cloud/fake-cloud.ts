@@ -21,6 +21,7 @@ export type Scenario =
   | 'region-unavailable'
   | 'timeout'
   | 'health-slow'
+  | 'create-timeout'
   | 'regions-5xx'
   | 'create-5xx';
 
@@ -144,12 +145,12 @@ export class FakeCloud {
     return sendFile(response, 404, 'error.404.json');
   }
 
-  /** `GET /v1/databases?projectId=`: proj_a's from the fixture (a failed one and the ready default), a minted project's default. */
+  /** `GET /v1/databases?projectId=`: the fixture's (proj_a: a failed one and the ready default; proj_b: none), a minted project's default. */
   private listDatabases(request: RecordedRequest, response: ServerResponse): void {
     const projectId = request.query.projectId;
     const listed = fixtureJson<{ data: Array<{ project: { id: string } }> }>('databases.list.json');
     const data: unknown[] = listed.data.filter((d) => d.project.id === projectId);
-    const minted = projectId === undefined ? undefined : this.projects.get(projectId);
+    const minted = projectId === undefined || FIXTURE_PROJECT_IDS.includes(projectId) ? undefined : this.projects.get(projectId);
     if (minted) data.push({ id: String(minted.id).replace('proj_', 'db_'), type: 'database', name: minted.name, status: 'ready', isDefault: true, connections: [], project: { id: minted.id } });
     send(response, 200, JSON.stringify({ data, pagination: { nextCursor: null, hasMore: false } }), 'application/json');
   }
@@ -176,6 +177,11 @@ export class FakeCloud {
    * The create-db worker answers with the fixture unchanged.
    */
   private async createProject(request: RecordedRequest, response: ServerResponse, mint = false): Promise<void> {
+    // The project is made, but the answer never comes (the client's timeout fires after creation).
+    if (this.scenario === 'create-timeout' && mint) {
+      this.created += 1;
+      return;
+    }
     if (this.scenario === 'apierror') return sendFile(response, 400, 'error.400.json');
     if (this.scenario === 'badjson') return send(response, 400, '<html><body>Bad Request</body></html>', 'text/html');
     if (this.scenario === 'ratelimit') return sendFile(response, 429, 'createdb.429.json');

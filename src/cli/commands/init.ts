@@ -10,7 +10,7 @@ interface InitFlags {
   yes?: boolean;
   force?: boolean;
   token?: string;
-  project?: string;
+  project?: string | true;
 }
 
 /** `ppg init --db` switches DATABASE_URL in .env to a new Prisma Postgres database; `ppg init --local` switches back. */
@@ -24,7 +24,7 @@ export function register(program: Command, io: CliIo): void {
     .option('-n, --name <name>', 'project name (default: the project folder name)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--force', 'create a new database even if .env already points at Prisma Postgres (the old URL stays as a comment)')
-    .option('-p, --project <id|name>', 'connect to this existing project (new credentials on its database) instead of creating one')
+    .option('-p, --project [id|name]', 'connect to this existing project (new credentials on its database) instead of creating one; alone, choose it from a list')
     .option('--token <token>', 'Management API token (default: PRISMA_SERVICE_TOKEN, then the stored `ppg login`)')
     .action(async (flags: InitFlags) => {
       const usage = flags.db && flags.local ? 'choose one of --db and --local' : !flags.db && !flags.local ? 'choose --db or --local' : undefined;
@@ -50,7 +50,7 @@ export function register(program: Command, io: CliIo): void {
       }
       const interactive = io.isTTY && Boolean(process.stdin.isTTY) && !flags.yes;
       const { initDb } = await import('../../cloud/init-db.js');
-      const { askYesNo } = await import('../../cloud/terminal-prompt.js');
+      const { askYesNo, pickProjectFromList } = await import('../../cloud/terminal-prompt.js');
       const result = await withRecovery(io, () => initDb({
         cwd: io.cwd,
         env: io.env,
@@ -58,7 +58,8 @@ export function register(program: Command, io: CliIo): void {
         ...(flags.region !== undefined ? { region: flags.region } : {}),
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         force: Boolean(flags.force),
-        ...(flags.project !== undefined ? { project: flags.project } : {}),
+        ...(typeof flags.project === 'string' ? { project: flags.project } : {}),
+        ...(flags.project === true ? { chooseProject: (projects) => pickProjectFromList(projects, io.stderr) } : {}),
         ...(interactive ? { confirm: (plan) => askYesNo(`Create Prisma Postgres project "${plan.name}" in ${plan.region}?`, io.stderr) } : {}),
       }));
       if (result.status === 'already-linked') {
