@@ -49,6 +49,11 @@ export class ClientSession {
   readonly channels = new Set<string>();
   /** Engine-side names of this session's prepared statements (protocol and SQL level). */
   readonly statementNames = new Set<string>();
+  /**
+   * The session has parsed or prepared a named statement. `statementNames` can miss one that still exists
+   * (a Close discarded after an error in the same batch removed it), so cleanup deallocates by prefix.
+   */
+  private namedStatementsUsed = false;
   status: TransactionStatus = 'I';
   closed = false;
   readonly namePrefix: string;
@@ -210,7 +215,10 @@ export class ClientSession {
         sqlText = `DO $ppg$BEGIN RAISE EXCEPTION '%', ${quote(reason)} USING ERRCODE = '0A000'; END$ppg$`;
       } else this.pendingEffects.push(rewrite.effects);
       const engineName = name.value === '' ? '' : this.namePrefix + name.value;
-      if (engineName) this.statementNames.add(engineName);
+      if (engineName) {
+        this.statementNames.add(engineName);
+        this.namedStatementsUsed = true;
+      }
       const rebuilt = engineName !== '' || sqlText !== query.value
         ? frame('P', concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
         : f;
@@ -439,6 +447,7 @@ export class ClientSession {
   private applyEffects(effects: StatementEffects): void {
     if (effects.settings) this.settingsDirty = true;
     for (const name of effects.prepared) this.statementNames.add(name);
+    if (effects.prepared.length > 0) this.namedStatementsUsed = true;
     for (const name of effects.deallocated) this.statementNames.delete(name);
     for (const channel of effects.listen) {
       this.channels.add(channel);
@@ -604,7 +613,7 @@ export class ClientSession {
     queue.abort(this, 'closed');
     this.engine.sessions.delete(this);
     this.host.onClose(this);
-    const needsEngine = queue.owner === this || this.statementNames.size > 0 || this.channels.size > 0;
+    const needsEngine = queue.owner === this || this.namedStatementsUsed || this.channels.size > 0;
     if (!needsEngine) return;
     if (queue.tryAcquire(this)) this.cleanUp();
     else void queue.acquire(this).then(() => this.cleanUp(), () => undefined);
@@ -616,8 +625,9 @@ export class ClientSession {
       if (!engine.isDead) {
         if (this.midExtended) engine.exec(SYNC_MESSAGE);
         if (this.status !== 'I' || engine.isInTransaction()) engine.execQuery('ROLLBACK');
-        // One statement each: a name whose Parse failed does not exist and must not stop the others.
-        for (const name of this.statementNames) engine.execQuery(`DEALLOCATE "${name.replace(/"/g, '""')}"`);
+        // By prefix, from the engine's own list: our list of names may lack one whose Close was discarded,
+        // and may hold one whose Parse failed.
+        if (this.namedStatementsUsed) engine.execQuery(deallocateByPrefix(this.namePrefix));
         if (this.channels.size > 0) this.stopListening([...this.channels]);
         if (engine.unnamedStatementOwner === this) engine.unnamedStatementOwner = null;
       }
@@ -633,6 +643,11 @@ export class ClientSession {
 /** Parse, Describe/Close of a prepared statement, and Sync: nothing that binds or executes. */
 function isParseOnly(parts: Uint8Array[]): boolean {
   return parts.every((f) => f[0] === T.P || f[0] === T.S || ((f[0] === T.D || f[0] === T.C) && f[5] === 0x53));
+}
+
+/** One statement that deallocates every prepared statement whose engine-side name starts with `prefix`. */
+function deallocateByPrefix(prefix: string): string {
+  return `DO $ppg$DECLARE n text; BEGIN FOR n IN SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, ${quote(prefix)}) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END$ppg$`;
 }
 
 function quote(text: string): string {

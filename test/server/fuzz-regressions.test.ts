@@ -89,4 +89,29 @@ describe('found by the protocol fuzzer', () => {
       client.destroy();
     }
   });
+
+  it('a Close discarded after an error in its batch does not leave the statement in the shared engine after the client leaves', async () => {
+    // The session forgot a statement as soon as a Close for it was queued; after an error earlier in the
+    // batch Postgres discards that Close, so the statement lived on and disconnect cleanup skipped it.
+    // Found while reducing the second defect above (the same bookkeeping).
+    const client = await loggedIn();
+    const other = new pg.Client({ connectionString: srv.url });
+    other.on('error', () => undefined);
+    try {
+      await client.write(Buffer.concat([typed(0x50, Buffer.concat([cstr('s1'), cstr('SELECT 1'), int16(0)])), SYNC]));
+      await client.until(() => client.readyCount() >= 2, 'ReadyForQuery after Parse');
+      await client.write(Buffer.concat([parse('SELEC broken'), typed(0x43, Buffer.concat([Buffer.from('S'), cstr('s1')])), SYNC]));
+      await client.until(() => client.readyCount() >= 3, 'ReadyForQuery after the failed batch');
+      client.destroy();
+      await client.closed;
+      await other.connect();
+      const left = async () => Number((await other.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'ppg%'")).rows[0].n);
+      const deadline = Date.now() + 5_000;
+      while ((await left()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await left()).toBe(0);
+    } finally {
+      client.destroy();
+      await other.end().catch(() => undefined);
+    }
+  });
 });
