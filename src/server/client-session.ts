@@ -3,6 +3,7 @@ import { FRAME_TYPE, firstError, parseNotification, splitFrames, summarizeOutput
 import { BatchOutput, type FrameHook } from './batch-output.js';
 import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
 import type { Engine } from './engine.js';
+import { withAvailableExtensionsHint } from './extension-errors.js';
 import { WaitAbortedError } from './engine-queue.js';
 import { FrameLengthError, FrameReader } from './frame-reader.js';
 import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsFromStartup } from './session-settings.js';
@@ -384,6 +385,13 @@ export class ClientSession {
       this.afterBatch('I');
       return;
     }
+    if (effects.some((e) => e.extensionFiles)) {
+      await this.prepareExtensions();
+      if (this.closed) {
+        this.afterBatch('I');
+        return;
+      }
+    }
     const output = new BatchOutput(this.specialFrames(stripCopyInResponse), this.frameHook(stripCopyInResponse), (out) => this.write(out));
     try {
       applySessionSettings(engine, this, this.host.log);
@@ -410,6 +418,18 @@ export class ClientSession {
     this.afterBatch(output.status);
   }
 
+  /**
+   * Gives the engine the extension files a batch that mentions extensions may need. A failure here is
+   * only logged: Postgres then reports what is missing in its own words.
+   */
+  private async prepareExtensions(): Promise<void> {
+    try {
+      await this.engine.extensions.installCatalog();
+    } catch (error) {
+      this.host.log(`could not load extension files for "${this.engine.name}": ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   private specialFrames(stripCopyInResponse: boolean): ReadonlySet<number> {
     // Errors and notices always go through the hook: they may name a prefixed statement or portal even
     // when the session has no named statement left (a Close earlier in the same batch, a portal-only
@@ -428,7 +448,8 @@ export class ClientSession {
         copyInResponseDropped = true;
         return null;
       }
-      if (type === FRAME_TYPE.E || type === FRAME_TYPE.N) return this.unprefixMessage(f);
+      if (type === FRAME_TYPE.E) return withAvailableExtensionsHint(this.unprefixMessage(f));
+      if (type === FRAME_TYPE.N) return this.unprefixMessage(f);
       return f;
     };
   }

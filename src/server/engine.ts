@@ -2,8 +2,10 @@ import type { PGlite } from '@electric-sql/pglite';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { parameterStatusName, splitFrames, FRAME_TYPE } from './backend-output.js';
+import { dataRows, parameterStatusName, splitFrames, FRAME_TYPE } from './backend-output.js';
 import { internalDatabaseName } from './data-template.js';
+import { EngineExtensions } from './engine-extensions.js';
+import { bundleTarball } from './extension-catalog.js';
 import { EngineQueue } from './engine-queue.js';
 import { proxySettingStartParams } from './proxy-settings.js';
 import { queryMessage, readCString, startupMessage } from './wire-messages.js';
@@ -23,6 +25,39 @@ const LOW_MEMORY_PARAMS = [
 ];
 
 const SUPPORTED_PG_MAJOR = '18';
+
+/**
+ * Extensions whose library must be in shared_preload_libraries when Postgres starts (pg_stat_statements
+ * does nothing when loaded later). Only these make a database's open slower: see `Engine.open`.
+ */
+const PRELOADED_EXTENSIONS = new Set(['pg_stat_statements']);
+
+type PGliteClass = typeof import('@electric-sql/pglite').PGlite;
+
+async function createPGlite(PGlite: PGliteClass, dataDir: string, database: string, preload: string[]): Promise<PGlite> {
+  const extensions: Record<string, { name: string; setup: () => Promise<{ bundlePath: URL }> }> = {};
+  for (const name of preload) {
+    const bundlePath = await bundleTarball(name);
+    extensions[name] = { name, setup: async () => ({ bundlePath }) };
+  }
+  return PGlite.create({
+    dataDir,
+    database,
+    extensions,
+    // shared_preload_libraries goes on the command line: PGlite's own `sharedPreloadLibraries` route
+    // rewrites postgresql.conf, which lives in the persistent data directory.
+    startParams: [
+      ...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...proxySettingStartParams(),
+      ...(preload.length > 0 ? ['-c', `shared_preload_libraries=${preload.join(',')}`] : []),
+    ],
+  });
+}
+
+/** Extensions created in the database (pg_extension), without the built-in plpgsql. */
+function installedExtensions(db: PGlite): string[] {
+  const out = db.execProtocolRawSync(queryMessage("SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'"));
+  return dataRows(out).map((row) => row[0]!);
+}
 
 export class Engine<S> {
   readonly queue = new EngineQueue<S>();
@@ -45,9 +80,16 @@ export class Engine<S> {
     private readonly db: PGlite,
     /** ParameterStatus values PGlite reports at startup, in its order. */
     readonly parameterStatus: ReadonlyMap<string, string>,
+    /** Extension files in this PGlite's filesystem; see engine-extensions.ts. */
+    readonly extensions: EngineExtensions,
   ) {}
 
-  /** Opens an existing data directory. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors. */
+  /**
+   * Opens an existing data directory. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors.
+   * The extensions the database has (pg_extension is the record; no manifest that could drift from it)
+   * get their files before any client runs a query. A database with pg_stat_statements is opened twice:
+   * the first open finds it, the second starts Postgres with its library preloaded.
+   */
   static async open<S>(name: string, dataDir: string): Promise<Engine<S>> {
     const version = (await readFile(path.join(dataDir, 'PG_VERSION'), 'utf8')).trim();
     if (version !== SUPPORTED_PG_MAJOR) {
@@ -57,11 +99,22 @@ export class Engine<S> {
     }
     const { PGlite } = await import('@electric-sql/pglite');
     const database = await internalDatabaseName(dataDir);
-    const db = await PGlite.create({
-      dataDir,
-      database,
-      startParams: [...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...proxySettingStartParams()],
-    });
+    let db = await createPGlite(PGlite, dataDir, database, []);
+    let installed = installedExtensions(db);
+    const preload = installed.filter((e) => PRELOADED_EXTENSIONS.has(e));
+    if (preload.length > 0) {
+      await db.close();
+      db = await createPGlite(PGlite, dataDir, database, preload);
+      installed = installedExtensions(db);
+    }
+    const extensions = new EngineExtensions(db);
+    extensions.markInstalled(preload);
+    try {
+      if (installed.length > 0) await extensions.install(installed);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
     // A startup packet makes PGlite report GUC changes (ParameterStatus) like a normal backend, and gives
     // us the parameter set every client receives at connect.
     const out = db.execProtocolRawSync(startupMessage({ user: 'postgres', database }));
@@ -71,7 +124,7 @@ export class Engine<S> {
       const key = parameterStatusName(f.bytes);
       params.set(key, readCString(f.bytes, 5 + Buffer.byteLength(key) + 1).value);
     }
-    return new Engine<S>(name, dataDir, db, params);
+    return new Engine<S>(name, dataDir, db, params, extensions);
   }
 
   get isDead(): boolean {

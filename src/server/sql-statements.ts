@@ -23,7 +23,7 @@ export interface SqlStatement {
 const MAX_WORDS = 6;
 
 /** Cheap pre-filter: most queries contain none of these words and skip lexing entirely. */
-const INTERESTING = /set|prepare|execute|deallocate|listen|copy|database|discard|idle_/i;
+const INTERESTING = /set|prepare|execute|deallocate|listen|copy|database|discard|idle_|extension|load/i;
 
 export function mayNeedRewrite(sql: string): boolean {
   return INTERESTING.test(sql);
@@ -105,6 +105,7 @@ export type StatementKind =
   | { kind: 'copy-from-stdin' }
   | { kind: 'create-database'; name: string }
   | { kind: 'drop-database'; name: string; ifExists: boolean; force: boolean }
+  | { kind: 'load' }
   | { kind: 'other' };
 
 function word(statement: SqlStatement, index: number): string | undefined {
@@ -157,6 +158,8 @@ export function classifyStatement(sql: string, statement: SqlStatement): Stateme
     case 'create':
       if (word(statement, 1) === 'database' && statement.words[2]) return { kind: 'create-database', name: statement.words[2].value };
       return { kind: 'other' };
+    case 'load':
+      return { kind: 'load' };
     case 'drop': {
       if (word(statement, 1) !== 'database') return { kind: 'other' };
       const ifExists = word(statement, 2) === 'if' && word(statement, 3) === 'exists';

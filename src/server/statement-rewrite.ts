@@ -17,6 +17,11 @@ export interface StatementEffects {
   unlisten: string[];
   copyFromStdin: boolean;
   database?: DatabaseCommand;
+  /**
+   * The text mentions extensions (CREATE/ALTER/DROP EXTENSION, pg_available_extensions, pg_extension …)
+   * or LOADs a library: the engine needs the extension files before it runs (engine-extensions.ts).
+   */
+  extensionFiles?: true;
 }
 
 export interface RewriteContext {
@@ -41,6 +46,7 @@ export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite 
   const statements = splitStatements(sql);
   const effects: StatementEffects = { settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false };
   const edits: { start: number; end: number; text: string }[] = [];
+  if (/extension/i.test(sql)) effects.extensionFiles = true;
   for (const statement of statements) {
     edits.push(...proxySettingEdits(sql, statement));
     const kind = classifyStatement(sql, statement);
@@ -103,6 +109,9 @@ export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite 
           } };
         }
         effects.database = kind;
+        break;
+      case 'load':
+        effects.extensionFiles = true;
         break;
       case 'other':
         break;

@@ -41,6 +41,8 @@ describe('classifyStatement', () => {
     ['DROP DATABASE IF EXISTS x', { kind: 'drop-database', name: 'x', ifExists: true, force: false }],
     ['drop database x with (force)', { kind: 'drop-database', name: 'x', ifExists: false, force: true }],
     ['DISCARD ALL', { kind: 'discard-all' }],
+    ["LOAD 'auto_explain'", { kind: 'load' }],
+    ['create extension citext', { kind: 'other' }],
     ['discard temp', { kind: 'other' }],
     ['prepare transaction \'x\'', { kind: 'other' }],
     ['/* c */ -- d\n  set x = 1', { kind: 'set' }],

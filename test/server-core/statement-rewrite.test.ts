@@ -50,4 +50,17 @@ describe('rewriteQueryText', () => {
     expect(rewriteQueryText('DISCARD ALL', context([], true)).error?.code).toBe('0A000');
     expect(rewriteQueryText('DISCARD ALL', context(['ppg7_a'], false)).effects).toMatchObject({ settings: true, deallocated: ['ppg7_a'], unlisten: ['*'] });
   });
+
+  it.each([
+    ['CREATE EXTENSION IF NOT EXISTS "citext"', true],
+    ['begin; create extension vector with schema public cascade; commit', true],
+    ['alter extension citext update', true],
+    ['select name, default_version from pg_available_extensions', true],
+    ['SELECT e.extname FROM pg_catalog.pg_extension e', true],
+    ["load 'auto_explain'", true],
+    ['select 1', undefined],
+    ['select payload from jobs', undefined],
+  ])('%j asks for the extension files: %s', (sql, expected) => {
+    expect(rewriteQueryText(sql, context()).effects.extensionFiles).toBe(expected);
+  });
 });

@@ -9,11 +9,13 @@ import { promisify } from 'node:util';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SCHEMA_PATH = path.join(ROOT, 'fixtures/prisma/schema.prisma');
 export const SCHEMA_SQL_PATH = path.join(ROOT, 'fixtures/prisma/schema.sql');
+/** A schema using Postgres extensions (citext, pgcrypto, uuid-ossp, pgvector). */
+export const EXTENSIONS_SCHEMA_PATH = path.join(ROOT, 'fixtures/prisma/extensions.prisma');
 /** Git-ignored (test/prisma/.gitignore): generated code is never committed. */
 const GENERATED = path.join(ROOT, 'test/prisma/.generated');
 
 /**
- * Runs the real `prisma generate` (CLI 7.10.1) on the fixture schema and returns the folder of the
+ * Runs the real `prisma generate` (CLI 7.10.1) on a fixture schema and returns the folder of the
  * generated client, one per schema content (reused while the schema is unchanged). Generation goes to a
  * private temp folder that is then renamed, so parallel test files cannot see a half-written client.
  *
@@ -21,8 +23,8 @@ const GENERATED = path.join(ROOT, 'test/prisma/.generated');
  * tries to download it from outside the npm registry, which fails here; pointing
  * PRISMA_SCHEMA_ENGINE_BINARY at any existing file skips that check.
  */
-export async function generatePrismaClient(): Promise<string> {
-  const schema = await readFile(SCHEMA_PATH, 'utf8');
+export async function generatePrismaClient(schemaPath = SCHEMA_PATH): Promise<string> {
+  const schema = await readFile(schemaPath, 'utf8');
   const hash = createHash('sha256').update(schema).digest('hex').slice(0, 12);
   const target = path.join(GENERATED, `client-${hash}`);
   if (existsSync(path.join(target, 'client.ts'))) return target;
