@@ -28,7 +28,7 @@ export interface SessionHost {
 }
 
 export type DatabaseCommand =
-  | { kind: 'create-database'; name: string }
+  | { kind: 'create-database'; name: string; template?: string }
   | { kind: 'drop-database'; name: string; ifExists: boolean; force: boolean };
 
 const T = { Q: 0x51, P: 0x50, B: 0x42, D: 0x44, E: 0x45, C: 0x43, H: 0x48, S: 0x53, F: 0x46, X: 0x58, d: 0x64, c: 0x63, f: 0x66 } as const;

@@ -95,12 +95,20 @@ export async function internalDatabaseName(dataDir: string): Promise<string> {
  * connected to template1), so current_database() and pg_database agree with what the client connected to.
  */
 export async function createDataDirFromTemplate(cacheDir: string, dataDir: string, databaseName = TEMPLATE_DATABASE): Promise<void> {
-  const template = await ensureTemplate(cacheDir);
+  await createDataDirFrom(await ensureTemplate(cacheDir), dataDir, databaseName);
+}
+
+/**
+ * Makes `dataDir` a copy of another database's data directory (`CREATE DATABASE … TEMPLATE`), named
+ * `databaseName` inside. The source must be at rest: closed, or open with no one using it and checkpointed.
+ */
+export async function createDataDirFrom(source: string, dataDir: string, databaseName: string): Promise<void> {
   const staging = `${dataDir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(path.dirname(dataDir), { recursive: true });
   try {
-    await copyTree(template, staging);
-    if (databaseName !== TEMPLATE_DATABASE) await renameDatabase(staging, databaseName);
+    await copyTree(source, staging);
+    const inside = await internalDatabaseName(staging);
+    if (databaseName !== inside) await renameDatabase(staging, inside, databaseName);
     await rename(staging, dataDir);
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -111,11 +119,11 @@ export async function isDataDir(dir: string): Promise<boolean> {
   return exists(path.join(dir, 'PG_VERSION'));
 }
 
-async function renameDatabase(dataDir: string, name: string): Promise<void> {
+async function renameDatabase(dataDir: string, from: string, name: string): Promise<void> {
   const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create({ dataDir, database: 'template1' });
   try {
-    await db.exec(`ALTER DATABASE ${TEMPLATE_DATABASE} RENAME TO "${name.replace(/"/g, '""')}"`);
+    await db.exec(`ALTER DATABASE "${from.replace(/"/g, '""')}" RENAME TO "${name.replace(/"/g, '""')}"`);
   } finally {
     await db.close();
   }

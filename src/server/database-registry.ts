@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createDataDirFromTemplate, isDataDir } from './data-template.js';
+import { createDataDirFrom, createDataDirFromTemplate, isDataDir } from './data-template.js';
 import { Engine } from './engine.js';
 
 /**
@@ -70,11 +70,22 @@ export class DatabaseRegistry<S> {
     return engine;
   }
 
-  /** Returns false if the database already exists. */
-  async create(requested: string): Promise<boolean> {
+  /**
+   * Returns false if the database already exists. With `template`, the new database is a copy of that one
+   * (the caller has checked that it exists and that no client is connected to it): an open template is
+   * checkpointed first, so its files on disk are complete.
+   */
+  async create(requested: string, template?: string): Promise<boolean> {
     const name = this.resolveName(requested);
     if (await this.exists(name)) return false;
-    await createDataDirFromTemplate(this.templateCacheDir, this.dirOf(name), name);
+    if (template === undefined) {
+      await createDataDirFromTemplate(this.templateCacheDir, this.dirOf(name), name);
+      return true;
+    }
+    const source = this.resolveName(template);
+    const open = this.engines.get(source);
+    if (open) (await open).execQuery('CHECKPOINT');
+    await createDataDirFrom(this.dirOf(source), this.dirOf(name), name);
     return true;
   }
 

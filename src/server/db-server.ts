@@ -219,7 +219,19 @@ async function runDatabaseCommand(
   const name = registry.resolveName(command.name);
   try {
     if (command.kind === 'create-database') {
-      if (!(await registry.create(name))) return errorResponse({ severity: 'ERROR', code: '42P04', message: `database "${command.name}" already exists` });
+      if (command.template !== undefined) {
+        const template = registry.resolveName(command.template);
+        if (!(await registry.exists(template))) return errorResponse({ severity: 'ERROR', code: '3D000', message: `template database "${command.template}" does not exist` });
+        // As in Postgres: a template in use could be copied mid-write (the asking session counts too).
+        const users = [...sessions.values()].filter((s) => s.engine.name === template).length;
+        if (users > 0) {
+          return errorResponse({
+            severity: 'ERROR', code: '55006', message: `source database "${command.template}" is being accessed by other users`,
+            detail: `There ${users === 1 ? 'is 1 other session' : `are ${users} other sessions`} using the database.`,
+          });
+        }
+      }
+      if (!(await registry.create(name, command.template))) return errorResponse({ severity: 'ERROR', code: '42P04', message: `database "${command.name}" already exists` });
       return commandComplete('CREATE DATABASE');
     }
     if (!(await registry.exists(name))) {

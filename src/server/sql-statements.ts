@@ -20,7 +20,7 @@ export interface SqlStatement {
   /** Punctuation character right after the last collected word, if any (e.g. '(' after EXECUTE name). */
 }
 
-const MAX_WORDS = 6;
+const MAX_WORDS = 12;
 
 /** Cheap pre-filter: most queries contain none of these words and skip lexing entirely. */
 const INTERESTING = /set|prepare|execute|deallocate|listen|copy|database|discard|idle_|extension|load/i;
@@ -103,7 +103,8 @@ export type StatementKind =
   | { kind: 'deallocate'; name: SqlWord | 'all' }
   | { kind: 'discard-all' }
   | { kind: 'copy-from-stdin' }
-  | { kind: 'create-database'; name: string }
+  /** `template` is set for `TEMPLATE x` other than template0/template1 (those mean a fresh database here). */
+  | { kind: 'create-database'; name: string; template?: string }
   | { kind: 'drop-database'; name: string; ifExists: boolean; force: boolean }
   | { kind: 'load' }
   | { kind: 'other' };
@@ -156,7 +157,12 @@ export function classifyStatement(sql: string, statement: SqlStatement): Stateme
     case 'copy':
       return /\bfrom\s+stdin\b/i.test(text()) ? { kind: 'copy-from-stdin' } : { kind: 'other' };
     case 'create':
-      if (word(statement, 1) === 'database' && statement.words[2]) return { kind: 'create-database', name: statement.words[2].value };
+      if (word(statement, 1) === 'database' && statement.words[2]) {
+        const at = statement.words.findIndex((w, i) => i > 2 && !w.quoted && w.value === 'template');
+        const template = at > 0 ? statement.words[at + 1] : undefined;
+        const fresh = !template || (!template.quoted && (template.value === 'template0' || template.value === 'template1'));
+        return { kind: 'create-database', name: statement.words[2].value, ...(fresh ? {} : { template: template.value }) };
+      }
       return { kind: 'other' };
     case 'load':
       return { kind: 'load' };

@@ -94,4 +94,42 @@ describe('databases', () => {
     }
     await main.query('drop database again_db');
   });
+
+  it('CREATE DATABASE … TEMPLATE copies another database (schema, rows, extensions) under its own name; the template stays as it was', async () => {
+    const main = await shared.bag.connect();
+    await main.query('create database seeded');
+    const seeded = await connectTo('seeded');
+    await seeded.query('create extension citext');
+    await seeded.query("create table people (name citext primary key); insert into people values ('Ada'), ('Linus')");
+    await seeded.end();
+
+    await main.query('create database copy_one template seeded');
+    const copy = await connectTo('copy_one');
+    try {
+      expect((await copy.query('select current_database() as db')).rows).toEqual([{ db: 'copy_one' }]);
+      expect((await copy.query("select name from people where name = 'ADA'")).rows).toEqual([{ name: 'Ada' }]);
+      await copy.query("insert into people values ('Grace')");
+    } finally {
+      await copy.end();
+    }
+    const again = await connectTo('seeded');
+    try {
+      expect((await again.query('select count(*)::int as n from people')).rows[0].n).toBe(2);
+      // A template in use cannot be copied, as in Postgres.
+      const inUse = await rejectionOf(main.query('create database copy_two template seeded'));
+      expect(inUse.code).toBe('55006');
+      expect(inUse.message).toBe('source database "seeded" is being accessed by other users');
+    } finally {
+      await again.end();
+    }
+    expect((await rejectionOf(main.query('create database copy_three template nope'))).code).toBe('3D000');
+    // template0/template1 mean a fresh database, as the default does.
+    await main.query('create database fresh template template0');
+    const fresh = await connectTo('fresh');
+    try {
+      expect((await fresh.query("select count(*)::int as n from pg_tables where schemaname = 'public'")).rows[0].n).toBe(0);
+    } finally {
+      await fresh.end();
+    }
+  });
 });
