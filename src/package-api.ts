@@ -4,3 +4,4 @@
  */
 export * from './cloud/create-db.js';
 export { getDevServer, startDevServer, type DevServer, type DevServerOptions, type DevServerUrls } from './api/dev-server.js';
+export { closeTestDatabasePools, createTestDatabase, type TestDatabase, type TestDatabaseOptions } from './api/test-database.js';
