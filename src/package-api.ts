@@ -5,3 +5,4 @@
 export * from './cloud/create-db.js';
 export { getDevServer, startDevServer, type DevServer, type DevServerOptions, type DevServerUrls } from './api/dev-server.js';
 export { closeTestDatabasePools, createTestDatabase, type TestDatabase, type TestDatabaseOptions } from './api/test-database.js';
+export { ppgGlobalSetup, type PpgProvided, type VitestSetupOptions } from './api/vitest-global-setup.js';
