@@ -8,6 +8,8 @@ export interface DaemonConfig {
   projectDir: string;
   /** `--port`: strict; fails with PORT_IN_USE instead of picking another one. */
   port?: number;
+  /** Folder for the Unix-domain socket (PPG_DEV_SOCKET_DIR, read by the CLI side); none when undefined. */
+  socketDir?: string;
   /** Where the PGlite template is cached. Default: `templates/` in the state root. */
   templateCacheDir?: string;
   /** First port tried when the instance has none yet (PPG_DEV_BASE_PORT, read by the CLI side). */

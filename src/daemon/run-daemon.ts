@@ -105,6 +105,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       password: claim.record.password,
       requested: config.port,
       previous: claim.record.port,
+      socketDir: config.socketDir,
       templateCacheDir: config.templateCacheDir ?? templatesDir(config.stateRoot),
       ...(config.basePort === undefined ? {} : { basePort: config.basePort }),
       others,

@@ -39,6 +39,8 @@ function portInUseError(port: number, others: OtherInstances, cause?: unknown): 
 }
 
 export interface ServeOptions {
+  /** Folder for the Unix-domain socket `.s.PGSQL.<port>`; none when undefined. */
+  socketDir?: string | undefined;
   templateCacheDir: string;
   /** First port tried when none is requested or remembered (default 51214). */
   basePort?: number;
@@ -82,6 +84,7 @@ export async function serveOnPort(options: ServeOptions): Promise<DbServer> {
       user: options.user,
       password: options.password,
       log: options.log,
+      ...(options.socketDir ? { socketDir: options.socketDir, onSocketError: 'warn' as const } : {}),
       ...(options.onListening ? { onListening: options.onListening } : {}),
     }),
   });

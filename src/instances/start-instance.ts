@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PpgError } from '../ppg-error.js';
 import type { DaemonConfig } from '../daemon/daemon-messages.js';
@@ -27,14 +28,34 @@ export const FIRST_START_NOTICE = 'first start: preparing the PGlite template (a
 /** What the daemon is told, the same for `--detach` and the foreground: every setting it needs, no env lookups inside. */
 export function daemonConfigFor(request: StartRequest): DaemonConfig {
   const basePort = basePortFromEnv(request.env);
+  const socketDir = socketDirFromEnv(request.env);
   return {
     stateRoot: request.stateRoot,
     name: request.name,
     projectDir: request.projectDir,
     ...(request.port === undefined ? {} : { port: request.port }),
     ...(basePort === undefined ? {} : { basePort }),
+    ...(socketDir === undefined ? {} : { socketDir }),
   };
 }
+
+/**
+ * Where the Unix-domain socket goes: PPG_DEV_SOCKET_DIR (empty: no socket), else where libpq looks by
+ * default: /var/run/postgresql on Debian-like systems when we may write there, else /tmp.
+ */
+export function socketDirFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const chosen = env.PPG_DEV_SOCKET_DIR;
+  if (chosen !== undefined) return chosen.trim() === '' ? undefined : chosen;
+  if (process.platform === 'win32') return undefined;
+  try {
+    accessSync(DEBIAN_SOCKET_DIR, constants.W_OK);
+    return DEBIAN_SOCKET_DIR;
+  } catch {
+    return '/tmp';
+  }
+}
+
+const DEBIAN_SOCKET_DIR = '/var/run/postgresql';
 
 export interface StartResult {
   record: InstanceRecord & { url: string; port: number };

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { createScramSha256Data, type ScramSha256Data } from 'pg-gateway';
@@ -51,6 +51,17 @@ export interface DbServerOptions {
    * once, so a flood of half-open sockets cannot exhaust the process. Default 128.
    */
   maxAuthenticating?: number;
+  /**
+   * Also listen on a Unix-domain socket `<socketDir>/.s.PGSQL.<port>`, as Postgres does, so clients that
+   * default to the socket (`psql -p <port>` without -h) connect; password authentication applies there too.
+   * Default: no socket.
+   */
+  socketDir?: string;
+  /**
+   * What a socket that cannot be made does: `fail` the start (default), or `warn` in the log and serve TCP
+   * only (the daemon: the socket is a convenience, the TCP URL is what it prints).
+   */
+  onSocketError?: 'fail' | 'warn';
   /** Called once the port is bound, before the main database opens (its PGlite start takes ~0.3 s). */
   onListening?: (port: number) => void;
 }
@@ -60,6 +71,8 @@ export interface DbServer {
   readonly port: number;
   /** `postgres://user:password@host:port/postgres?sslmode=disable` */
   readonly url: string;
+  /** The Unix-domain socket's path, when `socketDir` was given. */
+  readonly socketPath: string | null;
   /** Names of the databases on disk (one PGlite data directory each). */
   databases(): Promise<string[]>;
   /** How many clients are queued for an engine another client holds (the scheduler's waiting line). */
@@ -119,11 +132,11 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     onClose: (session) => sessions.delete(session.pid),
   };
 
-  const server = net.createServer((socket) => {
+  const onConnection = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    socket.setNoDelay(true);
+    if (socket.remoteAddress !== undefined) socket.setNoDelay(true);
     if (authenticating >= maxAuthenticating) {
       log(`refused a connection: ${authenticating} connections are still authenticating`);
       socket.end(errorResponse({ severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: 'too many connections are still logging in' }));
@@ -133,7 +146,9 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
       log(`connection failed: ${error instanceof Error ? error.stack : String(error)}`);
       socket.destroy();
     });
-  });
+  };
+  const server = net.createServer(onConnection);
+  let unixServer: net.Server | null = null;
 
   async function acceptClient(socket: net.Socket): Promise<void> {
     authenticating++;
@@ -190,17 +205,35 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     }
   }
   const port = (server.address() as net.AddressInfo).port;
+  let socketPath: string | null = null;
+  if (options.socketDir !== undefined) {
+    socketPath = path.join(options.socketDir, `.s.PGSQL.${port}`);
+    try {
+      unixServer = await listenOnSocket(socketPath, onConnection);
+    } catch (error) {
+      if (options.onSocketError === 'warn') {
+        log(`warning: no Unix-domain socket: ${error instanceof Error ? error.message : String(error)}`);
+        socketPath = null;
+      } else {
+        server.close();
+        await registry.closeAll();
+        throw error;
+      }
+    }
+  }
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host.includes(':') ? `[${host}]` : host}:${port}/${MAIN_DATABASE}?sslmode=disable`;
 
   return {
     host,
     port,
     url,
+    socketPath,
     databases: () => registry.names(),
     waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.queue.waiting, 0),
     close() {
       closing ??= (async () => {
         server.close();
+        unixServer?.close(); // removes the socket file
         for (const session of [...sessions.values()]) {
           session.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
         }
@@ -211,6 +244,33 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
       return closing;
     },
   };
+}
+
+/**
+ * Listens on a Unix-domain socket. A file left there by a server that died is replaced; a live server's
+ * is not (SOCKET_IN_USE), as Postgres refuses to start beside another postmaster's socket.
+ */
+async function listenOnSocket(socketPath: string, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath, () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
+  if (alive) {
+    throw new PpgError('SOCKET_IN_USE', `another server listens on ${socketPath}`, { hint: 'stop it, or choose another port or socket directory (PPG_DEV_SOCKET_DIR)' });
+  }
+  await rm(socketPath, { force: true });
+  const unixServer = net.createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    unixServer.once('error', (error: NodeJS.ErrnoException) => reject(new PpgError('SOCKET_FAILED', `cannot listen on ${socketPath}: ${error.code ?? error.message}`, {
+      hint: 'set PPG_DEV_SOCKET_DIR to a writable folder, or to an empty value for no socket',
+      cause: error,
+    })));
+    unixServer.listen(socketPath, () => resolve());
+  });
+  return unixServer;
 }
 
 async function runDatabaseCommand(

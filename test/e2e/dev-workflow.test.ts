@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -138,5 +139,18 @@ describe('ppg dev branch', () => {
     expect(clash.code).toBe(1);
     expect(clash.stderr).toMatch(/instance named 'feature' already exists/);
     expect((await ppg(['dev', 'rm', '*', '--force', '--yes'])).code).toBe(0);
+  });
+});
+
+describe('ppg dev and its Unix-domain socket', () => {
+  it('serves .s.PGSQL.<port> in PPG_DEV_SOCKET_DIR while running, and removes it on stop', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    const socket = path.join(box().home, `.s.PGSQL.${new URL(url).port}`);
+    const client = new pg.Client({ host: box().home, port: Number(new URL(url).port), user: 'postgres', password: 'postgres', database: 'postgres' });
+    await client.connect();
+    expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    await client.end();
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+    expect(existsSync(socket)).toBe(false);
   });
 });

@@ -61,7 +61,8 @@ export async function makeSandbox(): Promise<Sandbox> {
   };
   const project = await makeProject('app');
   const { basePort, release } = await claimPortWindow();
-  const env: NodeJS.ProcessEnv = { ...process.env, PPG_DEV_HOME: home, PPG_DEV_BASE_PORT: String(basePort) };
+  // The daemon's Unix socket goes into the sandbox too, never into the machine's /var/run/postgresql.
+  const env: NodeJS.ProcessEnv = { ...process.env, PPG_DEV_HOME: home, PPG_DEV_BASE_PORT: String(basePort), PPG_DEV_SOCKET_DIR: home };
   delete env.PPG_DEBUG;
   const cleanup = async (): Promise<void> => {
     await rm(top, { recursive: true, force: true });
