@@ -12,6 +12,7 @@ import { ensureInstanceDir, instancePaths, templatesDir, type InstancePaths } fr
 import { processStartTime } from '../state/terminate-process.js';
 import type { DaemonConfig } from './daemon-messages.js';
 import { readOtherInstances, serveOnPort } from './serve-on-port.js';
+import { ensureTlsIdentity } from './tls-certificate.js';
 import { servePrismaCompanions, type PrismaCompanions } from './serve-prisma-companions.js';
 
 export interface RunningDaemon {
@@ -80,6 +81,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
   let companionsStarting: Promise<PrismaCompanions> | undefined;
   try {
     const others = await readOtherInstances(config.stateRoot, config.name);
+    const tls = await ensureTlsIdentity(config.stateRoot);
     // The companions start while the main database opens: they need only its port.
     const startCompanions = (databasePort: number): Promise<PrismaCompanions> => servePrismaCompanions({
       stateRoot: config.stateRoot,
@@ -106,6 +108,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       requested: config.port,
       previous: claim.record.port,
       socketDir: config.socketDir,
+      tls,
       templateCacheDir: config.templateCacheDir ?? templatesDir(config.stateRoot),
       ...(config.basePort === undefined ? {} : { basePort: config.basePort }),
       others,

@@ -4,6 +4,7 @@ import { readRecord } from '../state/instance-record.js';
 import { describePortHolder, planPortCandidates } from '../state/port-plan.js';
 import { isPortFree } from '../state/probe-port.js';
 import { instancePaths } from '../state/state-paths.js';
+import type { TlsIdentity } from './tls-certificate.js';
 import { isRecordedProcessAlive } from '../state/terminate-process.js';
 import type { DbServer } from '../server/db-server.js';
 
@@ -39,6 +40,8 @@ function portInUseError(port: number, others: OtherInstances, cause?: unknown): 
 }
 
 export interface ServeOptions {
+  /** Key and certificate for clients that ask for TLS; plain text only when undefined. */
+  tls?: TlsIdentity | undefined;
   /** Folder for the Unix-domain socket `.s.PGSQL.<port>`; none when undefined. */
   socketDir?: string | undefined;
   templateCacheDir: string;
@@ -85,6 +88,7 @@ export async function serveOnPort(options: ServeOptions): Promise<DbServer> {
       password: options.password,
       log: options.log,
       ...(options.socketDir ? { socketDir: options.socketDir, onSocketError: 'warn' as const } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
       ...(options.onListening ? { onListening: options.onListening } : {}),
     }),
   });

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { PostgresConnection, type ScramSha256Data } from 'pg-gateway';
 import { errorResponse, parseErrorFields, concatBytes } from './wire-messages.js';
 import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, saslInitialResponseError, StartupFramer } from './startup-framer.js';
@@ -14,10 +15,14 @@ export interface HandshakeOptions {
   onCancelRequest(pid: number, secret: number): void;
   /** Postgres' authentication_timeout. */
   timeoutMs: number;
+  /** Answer SSLRequest with 'S' and go on over TLS. Without it, SSLRequest gets 'N' (plain text goes on). */
+  tls?: SecureContext | undefined;
 }
 
 export interface Handshake {
   params: Record<string, string>;
+  /** Where the session talks to the client: the TCP socket, or the TLS socket over it. */
+  socket: Socket;
 }
 
 const PROTOCOL_3_0 = 196608;
@@ -26,6 +31,10 @@ const HANDLED = null as unknown as undefined;
 
 function fatal(socket: Socket, code: string, message: string): void {
   if (!socket.destroyed) socket.end(errorResponse({ severity: 'FATAL', code, message }));
+}
+
+function isSslRequest(message: Uint8Array): boolean {
+  return message.length === 8 && new DataView(message.buffer, message.byteOffset, 8).getInt32(4) === SSL_REQUEST;
 }
 
 /** Makes pg-gateway's SCRAM failure (28000) the code Postgres uses for a failed password (28P01). */
@@ -75,6 +84,10 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     const deliver = () => {
       if (!waiting || settled) return;
       const event = framer.next();
+      if (event?.kind === 'message' && options.tls && isSslRequest(event.bytes)) {
+        upgradeToTls(options.tls);
+        return;
+      }
       if (event?.kind === 'message') {
         const controller = waiting;
         waiting = null;
@@ -122,6 +135,30 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     });
     let passwordMessages = 0;
 
+    const startedAt = Date.now();
+    /**
+     * SSLRequest with TLS on: 'S', then the whole handshake again over TLS (pg-gateway's own TLS path needs
+     * its Node socket adapter, which the framing above replaces). This plain-text half ends quietly.
+     */
+    const upgradeToTls = (context: SecureContext): void => {
+      if (framer.takeRest().length > 0) {
+        // Postgres: the client must wait for the answer before it starts TLS.
+        fatal(socket, '08P01', 'received unencrypted data after SSL request');
+        finish(null);
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      waiting?.close();
+      waiting = null;
+      socket.write(new Uint8Array([0x53]));
+      const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
+      secure.on('error', () => secure.destroy());
+      const remaining = Math.max(1, options.timeoutMs - (Date.now() - startedAt));
+      resolve(performHandshake(secure, { ...options, tls: undefined, timeoutMs: remaining }));
+    };
     const connection = new PostgresConnection({ readable, writable }, {
       auth: {
         method: 'scram-sha-256',
@@ -173,7 +210,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
         // Detaching here stops pg-gateway before it sends its own minimal ParameterStatus/ReadyForQuery;
         // the session sends the full set with BackendKeyData.
         await connection.detach();
-        finish({ params: { ...(state.clientParams as Record<string, string>) } });
+        finish({ params: { ...(state.clientParams as Record<string, string>) }, socket });
       },
     });
   });

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { createSecureContext } from 'node:tls';
 import path from 'node:path';
 import { createScramSha256Data, type ScramSha256Data } from 'pg-gateway';
 import { lockDataRoot } from './data-root-lock.js';
@@ -57,6 +58,11 @@ export interface DbServerOptions {
    * Default: no socket.
    */
   socketDir?: string;
+  /**
+   * Serve TLS to clients that ask (SSLRequest → 'S'): `sslmode=require`/`prefer` then encrypt, `disable`
+   * stays plain. Without it SSLRequest gets 'N', as a server without ssl=on answers.
+   */
+  tls?: { key: string; cert: string };
   /**
    * What a socket that cannot be made does: `fail` the start (default), or `warn` in the log and serve TCP
    * only (the daemon: the socket is a convenience, the TCP URL is what it prints).
@@ -120,6 +126,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
 
   const sessions = new Map<number, ClientSession>();
   const sockets = new Set<net.Socket>();
+  const secureContext = options.tls ? createSecureContext({ key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' }) : undefined;
   let authenticating = 0;
   const maxAuthenticating = options.maxAuthenticating ?? MAX_AUTHENTICATING;
   let nextPid = 1000 + randomInt(8000);
@@ -155,12 +162,14 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     const handshake = await performHandshake(socket, {
       scramFor,
       timeoutMs: options.authenticationTimeoutMs ?? AUTHENTICATION_TIMEOUT_MS,
+      tls: secureContext,
       onCancelRequest: (pid, secret) => {
         const session = sessions.get(pid);
         if (session && session.secret === secret) session.cancel();
       },
     }).finally(() => authenticating--);
-    if (!handshake || socket.destroyed || closing) return;
+    if (!handshake || handshake.socket.destroyed || closing) return;
+    const client = handshake.socket;
     mainReady ??= registry.openMain();
     await mainReady;
     const database = handshake.params.database || handshake.params.user || MAIN_DATABASE;
@@ -169,16 +178,16 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
       engine = await registry.open(database);
     } catch (error) {
       log(`could not open database "${database}": ${error instanceof Error ? error.message : String(error)}`);
-      socket.end(errorResponse({ severity: 'FATAL', code: '58000', message: `could not open database "${database}": ${error instanceof Error ? error.message : String(error)}` }));
+      client.end(errorResponse({ severity: 'FATAL', code: '58000', message: `could not open database "${database}": ${error instanceof Error ? error.message : String(error)}` }));
       return;
     }
     if (!engine) {
-      socket.end(errorResponse({ severity: 'FATAL', code: '3D000', message: `database "${database}" does not exist` }));
+      client.end(errorResponse({ severity: 'FATAL', code: '3D000', message: `database "${database}" does not exist` }));
       return;
     }
-    if (socket.destroyed || closing) return;
+    if (client.destroyed || closing) return;
     const pid = nextPid++;
-    const session = new ClientSession(socket, engine, handshake.params, pid, randomInt(2 ** 31), sessionHost);
+    const session = new ClientSession(client, engine, handshake.params, pid, randomInt(2 ** 31), sessionHost);
     sessions.set(pid, session);
     session.start();
   }

@@ -142,6 +142,23 @@ describe('ppg dev branch', () => {
   });
 });
 
+describe('ppg dev and TLS', () => {
+  it('serves TLS to clients that ask (sslmode=require) with a certificate kept in the state directory; the printed URL stays sslmode=disable', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    expect(url).toMatch(/sslmode=disable$/);
+    const client = new pg.Client({ connectionString: url.replace('sslmode=disable', 'sslmode=no-verify') });
+    await client.connect();
+    try {
+      expect((client as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream.encrypted).toBe(true);
+      expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+    expect(existsSync(path.join(box().home, 'tls', 'server.pem'))).toBe(true);
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+});
+
 describe('ppg dev and its Unix-domain socket', () => {
   it('serves .s.PGSQL.<port> in PPG_DEV_SOCKET_DIR while running, and removes it on stop', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
