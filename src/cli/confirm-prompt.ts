@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { PpgError } from '../ppg-error.js';
 import type { CliIo } from './cli-io.js';
 
@@ -7,14 +6,10 @@ export function canAsk(io: CliIo): boolean {
   return io.isTTY && Boolean(io.stdin.isTTY);
 }
 
-/** Asks a yes/no question on stderr; only "y" or "yes" is a yes. */
+/** Asks a yes/no question on stderr; only "y" or "yes" is a yes (the one prompt, shared with the cloud commands). */
 export async function askYesNo(io: CliIo, question: string): Promise<boolean> {
-  const prompt = createInterface({ input: io.stdin, output: io.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
-  } finally {
-    prompt.close();
-  }
+  const { askConfirm } = await import('../cloud/terminal-prompt.js');
+  return askConfirm(question, io.stderr, io.stdin);
 }
 
 /**

@@ -30,8 +30,8 @@ export async function askYesNo(question: string, output: Writable): Promise<bool
 }
 
 /** "Delete …? [y/N]": only y/yes is yes (the safe answer is the default). */
-export async function askConfirm(question: string, output: Writable): Promise<boolean> {
-  const answer = (await askLine(`${question} [y/N] `, output)).toLowerCase();
+export async function askConfirm(question: string, output: Writable, input: NodeJS.ReadableStream = process.stdin): Promise<boolean> {
+  const answer = (await askLine(`${question} [y/N] `, output, input)).toLowerCase();
   return answer === 'y' || answer === 'yes';
 }
 
