@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../env/atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { resolveStateRoot } from '../state/state-paths.js';
 
 /**

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { writeFileAtomic } from '../env/atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { isObject } from './management-api-error.js';
 
 /** One stored login. The file format is read-compatible with Prisma's `auth.json`: `{"tokens":[{workspaceId, token, refreshToken}]}`. */

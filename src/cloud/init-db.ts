@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { checkEnvWritable, readEnvFile, updateEnvFile, type EnvFileUpdate } from '../env/env-file.js';
-import { writeFileAtomic } from '../env/atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { pickConnectionString, type CreatedProject, type ListedProject, type Region } from './api-responses.js';
 import { resolveEndpoints } from './cloud-endpoints.js';
 import { projectOfUrl, readCloudLinks, rememberCloudLink } from './cloud-links.js';

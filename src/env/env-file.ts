@@ -1,7 +1,7 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { resolveWriteTarget, writeFileAtomic } from './atomic-write.js';
+import { resolveWriteTarget, writeFileAtomic } from '../atomic-write.js';
 import { setEnvVars, type EnvMergeResult, type EnvValue, type SetEnvOptions } from './env-merge.js';
 
 /** Reads a `.env` file as text; a missing file reads as undefined (callers create it on write). Other failures: `env_read_failed`. */

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-write.js';
 import { PACKAGE_VERSION } from '../package-version.js';
 import { PpgError } from '../ppg-error.js';
 
@@ -112,16 +111,9 @@ export async function readRecord(file: string, expectedName: string): Promise<In
   return parseRecord(text, file, expectedName);
 }
 
-/** Atomic: temp file in the same folder, then rename, so a crash never leaves a half-written record. */
+/** Atomically (temp file, fsync, rename), readable by the user only: the record holds the password. */
 export async function writeRecord(file: string, record: InstanceRecord): Promise<void> {
-  const temp = path.join(path.dirname(file), `.instance.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function newRecord(name: string, projectDir: string): InstanceRecord {

@@ -2,7 +2,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/env/atomic-write.js';
+import { writeFileAtomic } from '../../src/atomic-write.js';
 import { checkEnvWritable, updateEnvFile } from '../../src/env/env-file.js';
 
 let dir: string;
