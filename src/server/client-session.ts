@@ -72,6 +72,11 @@ export class ClientSession {
   private midExtended = false;
   private skipUntilSync = false;
   private copyIn: CopyIn | null = null;
+  /**
+   * The session has sent a statement that mentions extensions. Kept for the session, not the batch: a
+   * statement parsed beside another client's transaction (parseBesideOwner) runs in a later batch.
+   */
+  private wantsExtensionFiles = false;
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -215,6 +220,7 @@ export class ClientSession {
           : 'CREATE/DROP DATABASE over the extended query protocol is not supported by ppg-dev; send it as a simple query');
         sqlText = `DO $ppg$BEGIN RAISE EXCEPTION '%', ${quote(reason)} USING ERRCODE = '0A000'; END$ppg$`;
       } else this.pendingEffects.push(rewrite.effects);
+      if (rewrite.effects.extensionFiles) this.wantsExtensionFiles = true;
       const engineName = name.value === '' ? '' : this.namePrefix + name.value;
       if (engineName) {
         this.statementNames.add(engineName);
@@ -385,7 +391,8 @@ export class ClientSession {
       this.afterBatch('I');
       return;
     }
-    if (effects.some((e) => e.extensionFiles)) {
+    if (effects.some((e) => e.extensionFiles)) this.wantsExtensionFiles = true;
+    if (this.wantsExtensionFiles && !engine.extensions.hasCatalog) {
       await this.prepareExtensions();
       if (this.closed) {
         this.afterBatch('I');

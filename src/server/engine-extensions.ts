@@ -41,6 +41,11 @@ export class EngineExtensions {
     return this.db.Module.WASM_PREFIX;
   }
 
+  /** True once every bundle is in the instance. */
+  get hasCatalog(): boolean {
+    return this.catalogInstalled;
+  }
+
   /** Writes every shipped bundle's files into the instance. Idempotent; the first call unpacks (~70 ms). */
   async installCatalog(): Promise<void> {
     if (this.catalogInstalled) return;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AVAILABLE_EXTENSIONS_HINT } from '../../src/server/extension-errors.js';
-import { findBinary, rejectionOf, startTestServer, useSharedServer, type TestServer } from './server-fixture.js';
+import { dataRows, fe, findBinary, RawExchange, rejectionOf, startTestServer, useSharedServer, type TestServer } from './server-fixture.js';
 
 /**
  * Every extension the pinned PGlite ships, plus pgvector, through plain SQL from wire clients. Each row
@@ -191,6 +191,30 @@ describe('extensions', () => {
     expect(plan).toMatch(/Disabled Nodes|Command Type|PlannedStmt/);
     await c.query("load 'passwordcheck'");
     expect((await rejectionOf(c.query("create role weak login password 'x'"))).message).toMatch(/password is too short/);
+  });
+
+  it('a statement parsed while another client holds a transaction still finds every extension when executed later', async () => {
+    const admin = await shared.bag.connect();
+    await admin.query('create database ext_parse');
+    try {
+      const url = shared.srv.urlFor({ database: 'ext_parse' });
+      const holder = await shared.bag.connect({ connectionString: url });
+      const client = await shared.bag.connect({ connectionString: url });
+      await holder.query('begin');
+      await holder.query('select 1');
+      // Parse-only while the engine is held: it runs beside the holder's transaction (client-session.ts).
+      const parse = new RawExchange(Buffer.concat([fe.parse('avail', 'select count(*)::int from pg_available_extensions'), fe.sync()]));
+      await client.query(parse as unknown as pg.QueryConfig);
+      expect((await parse.done).filter((m) => m.name === 'error')).toEqual([]);
+      await holder.query('commit');
+      const run = new RawExchange(Buffer.concat([fe.bind('', 'avail'), fe.execute(), fe.sync()]));
+      await client.query(run as unknown as pg.QueryConfig);
+      expect(dataRows(await run.done)).toEqual([[String(EXTENSIONS.length + 1)]]);
+    } finally {
+      await shared.bag.endAll();
+      const again = await shared.bag.connect();
+      await again.query('drop database ext_parse with (force)');
+    }
   });
 
   // The next tests use the main database (opening another one costs a PGlite each); each removes what it created.
