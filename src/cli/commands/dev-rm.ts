@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { askYesNo, canAsk } from '../confirm-prompt.js';
+import { failIfAnyFailed } from '../target-outcomes.js';
 import { PpgError } from '../../ppg-error.js';
 import { resolveStateRoot } from '../../state/state-paths.js';
 
@@ -25,11 +26,6 @@ export function registerDevRm(dev: Command, io: CliIo): void {
       }
       const outcomes = await removeInstances(root, names, Boolean(options.force));
       for (const outcome of outcomes) writeLine(io.stderr, `${outcome.name}: ${outcome.result} (${outcome.detail})`);
-      const failed = outcomes.filter((outcome) => outcome.result === 'failed');
-      if (failed.length > 0) {
-        throw new PpgError('RM_FAILED', `could not remove ${failed.map((outcome) => outcome.name).join(', ')}`, {
-          hint: 'see the lines above',
-        });
-      }
+      failIfAnyFailed(outcomes, 'RM_FAILED', 'remove', 'see the lines above');
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { PpgError } from '../../ppg-error.js';
+import { failIfAnyFailed } from '../target-outcomes.js';
 import { resolveStateRoot } from '../../state/state-paths.js';
 
 export function registerDevStart(dev: Command, io: CliIo): void {
@@ -16,11 +16,6 @@ export function registerDevStart(dev: Command, io: CliIo): void {
         // One URL per started instance on stdout, in order, for scripts.
         if (outcome.url) writeLine(io.stdout, outcome.url);
       }
-      const failed = outcomes.filter((outcome) => outcome.result === 'failed');
-      if (failed.length > 0) {
-        throw new PpgError('START_FAILED', `could not start ${failed.map((outcome) => outcome.name).join(', ')}`, {
-          hint: 'see the lines above; `ppg dev logs <name>` shows a daemon log',
-        });
-      }
+      failIfAnyFailed(outcomes, 'START_FAILED', 'start', 'see the lines above; `ppg dev logs <name>` shows a daemon log');
     });
 }

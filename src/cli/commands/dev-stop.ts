@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { PpgError } from '../../ppg-error.js';
+import { failIfAnyFailed } from '../target-outcomes.js';
 import { resolveStateRoot } from '../../state/state-paths.js';
 
 export function registerDevStop(dev: Command, io: CliIo): void {
@@ -16,11 +16,6 @@ export function registerDevStop(dev: Command, io: CliIo): void {
         writeLine(io.stderr, `${outcome.name}: ${outcome.result} (${outcome.detail})`);
       }
       if (outcomes.length === 0) writeLine(io.stderr, 'no instances to stop');
-      const failed = outcomes.filter((outcome) => outcome.result === 'failed');
-      if (failed.length > 0) {
-        throw new PpgError('STOP_FAILED', `could not stop ${failed.map((outcome) => outcome.name).join(', ')}`, {
-          hint: 'see the lines above; `ppg dev ls` shows what is still running',
-        });
-      }
+      failIfAnyFailed(outcomes, 'STOP_FAILED', 'stop', 'see the lines above; `ppg dev ls` shows what is still running');
     });
 }
