@@ -75,6 +75,19 @@ function sendError(response: http.ServerResponse, status: number, message: strin
   sendJson(response, status, { error: message }, headers);
 }
 
+const LINGER_MS = 2_000;
+
+function lingerThenClose(request: http.IncomingMessage): void {
+  const socket = request.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  request.on('end', () => {
+    clearTimeout(timer);
+    socket.destroy();
+  });
+  request.resume();
+}
+
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -188,8 +201,16 @@ export async function startPrismaHttpServer(options: PrismaHttpServerOptions): P
     if (route.needsBody) {
       const read = await readJsonBody(request, maxBodyBytes);
       if (!read.ok) {
-        // After a 413 the rest of the body is unread, so the connection cannot be reused.
-        sendError(response, read.status, read.message, read.status === 413 ? { connection: 'close' } : {});
+        if (read.status === 413) {
+          // The rest of the body is still coming. Closing at once, with it unread, makes the kernel send a
+          // reset that can destroy the 413 before the client reads it; so read and discard for a while
+          // (a lingering close, as nginx does), then close. No `connection: close` header: Node would
+          // then close the socket itself as soon as the answer is written.
+          sendError(response, 413, read.message);
+          lingerThenClose(request);
+          return;
+        }
+        sendError(response, read.status, read.message);
         return;
       }
       body = { text: read.text, value: read.value };
