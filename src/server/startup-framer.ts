@@ -97,7 +97,8 @@ export class StartupFramer {
 
 /**
  * Checks a SASLInitialResponse body (after type and length) the way Postgres does: a mechanism name, then a
- * length that is -1 or exactly the rest. Returns an error message, or null when well-formed.
+ * length that is exactly the rest. SCRAM needs the client-first message, so -1 (no initial response, which
+ * pg-gateway would read as a length and throw on) is refused too. Returns an error message, or null.
  */
 export function saslInitialResponseError(message: Uint8Array): string | null {
   const body = message.subarray(5);
@@ -106,7 +107,8 @@ export function saslInitialResponseError(message: Uint8Array): string | null {
   const rest = body.length - nul - 1;
   if (rest < 4) return 'invalid SASL initial response: no response length';
   const declared = readInt32(body, nul + 1);
-  if (declared !== -1 && declared !== rest - 4) return 'invalid SASL initial response: length does not match the message';
+  if (declared === -1) return 'invalid SASL initial response: SCRAM needs the client-first message';
+  if (declared !== rest - 4) return 'invalid SASL initial response: length does not match the message';
   return null;
 }
 

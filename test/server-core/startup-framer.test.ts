@@ -95,7 +95,7 @@ describe('StartupFramer', () => {
 describe('saslInitialResponseError', () => {
   it.each([
     ['a well-formed response', saslInitial, null],
-    ['a response length of -1 (no initial data)', frame('p', concatBytes([cstring('SCRAM-SHA-256'), int32(-1)])), null],
+    ['a response length of -1 (no initial data: SCRAM cannot go on)', frame('p', concatBytes([cstring('SCRAM-SHA-256'), int32(-1)])), 'invalid SASL initial response: SCRAM needs the client-first message'],
     ['no mechanism terminator', frame('p', new TextEncoder().encode('SCRAM')), 'invalid SASL initial response: no mechanism name'],
     ['no response length', frame('p', cstring('SCRAM-SHA-256')), 'invalid SASL initial response: no response length'],
     ['a length past the end', frame('p', concatBytes([cstring('SCRAM-SHA-256'), int32(1_000_000), new Uint8Array(3)])), 'invalid SASL initial response: length does not match the message'],

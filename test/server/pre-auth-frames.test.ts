@@ -51,6 +51,7 @@ describe('bytes sent with the startup packet, before authentication', () => {
       frame('p', cstr('plaintext')),
       frame('p', Buffer.concat([cstr('SCRAM-SHA-256'), int32(1_000_000), Buffer.from('n,,n=,r=abc')])),
       frame('p', Buffer.concat([cstr('SCRAM-SHA-256'), int32(-5)])),
+      frame('p', Buffer.concat([cstr('SCRAM-SHA-256'), int32(-1)])),
       frame('p', Buffer.from('no terminator')),
     ];
     for (const body of bodies) {
