@@ -56,6 +56,7 @@ export async function runLoadBench(options: BenchOptions, tempDir: string, attem
     row('server RSS after (MiB)', (r) => r.rssAfterMiB, 0, false),
     row('server sockets before', (r) => r.fdsBefore, 0, false),
     row('server sockets after', (r) => r.fdsAfter, 0, false),
+    row('seconds until sockets back', (r) => r.settleSeconds, 1, false),
   ]);
   const verdicts = [ppg && ['ppg-dev', ppg] as const, native && ['native', native] as const].filter((v) => !!v).map(([label, r]) =>
     r.violations.length === 0
