@@ -20,6 +20,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.cleanup()));
+  // A server killed while building the template leaves its initdb child running, writing into dir.
+  await killProcessesMentioning(dir);
   await rm(dir, { recursive: true, force: true });
 });
 
