@@ -71,6 +71,8 @@ export class ClientSession {
   /** The engine holds part of an extended batch of ours (sent at Flush, no Sync yet). */
   private midExtended = false;
   private skipUntilSync = false;
+  /** The batch ended by our own Sync (queryInsideExtendedBatch) reported an error. */
+  private ownSyncFailed = false;
   private copyIn: CopyIn | null = null;
   /**
    * The session has sent a statement that mentions extensions. Kept for the session, not the batch: a
@@ -197,10 +199,30 @@ export class ClientSession {
       // Inside a transaction block PGlite itself gives the exact error (25001).
     }
     if (effects.copyFromStdin) return this.startCopyIn(rewrite.sql === sql ? f : queryMessage(rewrite.sql));
+    if (this.pending.length > 0 || this.midExtended) return this.queryInsideExtendedBatch(f);
     const message = rewrite.sql === sql ? f : queryMessage(rewrite.sql);
     this.pendingEffects.push(effects);
     const parts = this.pending.length > 0 ? [...this.takePending(), message] : [message];
     return this.run(parts, 'query');
+  }
+
+  /**
+   * A Query that arrives inside an unfinished extended batch. Postgres runs it in the batch's implicit
+   * transaction and commits both; PGlite answers ReadyForQuery 'T' there and leaves its transaction state
+   * half-open for the next client. So the batch is ended first with a Sync of ours (its ReadyForQuery is not
+   * the client's and is dropped), then the Query runs as usual. If the batch failed, Postgres discards the
+   * Query until the client's Sync, and so do we. (Only difference left: a failing Query no longer rolls
+   * back the batch's statements, which were committed by our Sync.)
+   */
+  private async queryInsideExtendedBatch(f: Uint8Array): Promise<void> {
+    this.ownSyncFailed = false;
+    await this.run([...this.takePending(), SYNC_MESSAGE], 'flush', false, true);
+    if (this.closed) return;
+    if (this.ownSyncFailed || this.skipUntilSync) {
+      this.skipUntilSync = true;
+      return;
+    }
+    return this.handleQuery(f);
   }
 
   // ---- extended protocol ----
@@ -282,7 +304,7 @@ export class ClientSession {
 
   // ---- running a batch ----
 
-  private run(parts: Uint8Array[], end: BatchEnd, stripCopyInResponse = false): Promise<void> | void {
+  private run(parts: Uint8Array[], end: BatchEnd, stripCopyInResponse = false, ownSync = false): Promise<void> | void {
     const bytes = concatBytes(parts);
     const effects = this.pendingEffects;
     this.pendingEffects = [];
@@ -290,7 +312,7 @@ export class ClientSession {
     const parsesUnnamed = this.pendingParsesUnnamed;
     this.pendingUsesUnnamed = false;
     this.pendingParsesUnnamed = null;
-    const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, stripCopyInResponse);
+    const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, stripCopyInResponse, ownSync);
     if (this.engine.queue.tryAcquire(this)) return execute();
     if (end === 'sync' && isParseOnly(parts) && this.parseBesideOwner(bytes, effects, parsesUnnamed)) return;
     return this.waitForEngine(end).then((ok) => (ok ? execute() : undefined));
@@ -384,7 +406,7 @@ export class ClientSession {
 
   private async execute(
     bytes: Uint8Array, end: BatchEnd, effects: StatementEffects[], usesUnnamed: boolean,
-    parsesUnnamed: Uint8Array | null, stripCopyInResponse: boolean,
+    parsesUnnamed: Uint8Array | null, stripCopyInResponse: boolean, ownSync = false,
   ): Promise<void> {
     const engine = this.engine;
     if (this.closed) {
@@ -399,7 +421,7 @@ export class ClientSession {
         return;
       }
     }
-    const output = new BatchOutput(this.specialFrames(stripCopyInResponse), this.frameHook(stripCopyInResponse), (out) => this.write(out));
+    const output = new BatchOutput(this.specialFrames(stripCopyInResponse, ownSync), this.frameHook(stripCopyInResponse, ownSync), (out) => this.write(out));
     try {
       applySessionSettings(engine, this, this.host.log);
       if (usesUnnamed && engine.unnamedStatementOwner !== this && this.lastUnnamedParse) {
@@ -414,6 +436,7 @@ export class ClientSession {
       return;
     }
     output.end();
+    if (ownSync) this.ownSyncFailed = output.hasError;
     if (parsesUnnamed) {
       engine.unnamedStatementOwner = this;
       this.lastUnnamedParse = parsesUnnamed;
@@ -437,18 +460,21 @@ export class ClientSession {
     }
   }
 
-  private specialFrames(stripCopyInResponse: boolean): ReadonlySet<number> {
+  private specialFrames(stripCopyInResponse: boolean, ownSync = false): ReadonlySet<number> {
     // Errors and notices always go through the hook: they may name a prefixed statement or portal even
     // when the session has no named statement left (a Close earlier in the same batch, a portal-only
     // batch). They are rare, so this costs nothing on the hot path.
     const types = new Set<number>([FRAME_TYPE.A, FRAME_TYPE.E, FRAME_TYPE.N]);
     if (stripCopyInResponse) types.add(FRAME_TYPE.G);
+    if (ownSync) types.add(FRAME_TYPE.Z);
     return types;
   }
 
-  private frameHook(stripCopyInResponse: boolean): FrameHook {
+  private frameHook(stripCopyInResponse: boolean, ownSync = false): FrameHook {
     let copyInResponseDropped = !stripCopyInResponse;
     return (type, f) => {
+      // The ReadyForQuery answering a Sync the client did not send.
+      if (type === FRAME_TYPE.Z && ownSync) return null;
       if (type === FRAME_TYPE.A) return this.routeNotification(f);
       if (type === FRAME_TYPE.G && !copyInResponseDropped) {
         // The final COPY run repeats the CopyInResponse the client already had from the probe.

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cstr, int16, int32, RawWireClient, typed } from '../fuzz/raw-wire-client.js';
+import { cstr, int16, int32, parseBackendMessages, RawWireClient, typed } from '../fuzz/raw-wire-client.js';
 import { startChildServer, type ChildServer } from './server-fixture.js';
 
 /**
@@ -112,6 +112,29 @@ describe('found by the protocol fuzzer', () => {
     } finally {
       client.destroy();
       await other.end().catch(() => undefined);
+    }
+  });
+
+  it('a Query inside an unfinished extended batch ends that batch\'s implicit transaction as Postgres does (ReadyForQuery I), and the next client is not hurt', async () => {
+    // Parse/Bind/Execute with no Sync, then a Query: Postgres runs the Query in the batch's implicit
+    // transaction and commits both (ReadyForQuery 'I'). PGlite answered 'T' and left its transaction state
+    // half-open, so the next client's first query failed with "unexpected state STARTED".
+    const victim = await loggedIn();
+    try {
+      await victim.write(Buffer.concat([parse("SELECT 'extended'"), typed(0x42, Buffer.concat([cstr(''), cstr(''), int16(0), int16(0), int16(0)])), typed(0x45, Buffer.concat([cstr(''), int32(0)]))]));
+      const from = victim.received().length;
+      await victim.write(typed(0x51, cstr("SELECT 'simple'")));
+      const ready = await victim.message('Z', 'ReadyForQuery after the Query', from);
+      expect(ready.body.toString('latin1')).toBe('I');
+      const tags = parseBackendMessages(victim.received(), from).map((m) => m.tag).join('');
+      // The Execute's rows and completion, then the Query's answer; no ReadyForQuery of ours in between.
+      expect(tags).toBe('12DCTDCZ');
+      const beforeSync = victim.received().length;
+      await victim.write(SYNC);
+      expect((await victim.message('Z', 'ReadyForQuery after Sync', beforeSync)).body.toString('latin1')).toBe('I');
+      await otherClientAnswers();
+    } finally {
+      victim.destroy();
     }
   });
 });
