@@ -76,16 +76,23 @@ function sendError(response: http.ServerResponse, status: number, message: strin
 }
 
 const LINGER_MS = 2_000;
+/** Enough for the client to read the answer; a client that goes on sending more is cut off. */
+const LINGER_BYTES = 8 * 1024 * 1024;
 
 function lingerThenClose(request: http.IncomingMessage): void {
   const socket = request.socket;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref();
-  request.on('end', () => {
+  let discarded = 0;
+  const close = (): void => {
     clearTimeout(timer);
     socket.destroy();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  request.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) close();
   });
-  request.resume();
+  request.on('end', close);
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
