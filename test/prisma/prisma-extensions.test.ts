@@ -1,11 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXTENSIONS_SCHEMA_PATH, generatePrismaClient, importPrismaClient } from './support/generate-client.js';
-import { startPrismaInstance, type PrismaInstance } from './support/prisma-instance.js';
-import { migrateDev, wasmPanics, type MigrateOptions } from './support/schema-engine.js';
+import { useMigrateWorkspace } from './support/migrate-workspace.js';
+import { migrateDev, wasmPanics } from './support/schema-engine.js';
 
 /**
  * A Prisma project whose schema starts with extensions (previewFeatures = ["postgresqlExtensions"],
@@ -33,52 +32,32 @@ describe.each([
   ['with the shadow database server', true],
   ['with a shadow database made by CREATE DATABASE', false],
 ])('Prisma with extensions, %s', (_label, withShadowUrl) => {
-  let instance: PrismaInstance;
-  let workDir: string;
-  let options: MigrateOptions;
-
-  beforeAll(async () => {
-    instance = await startPrismaInstance('extensions-test');
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'ppg-prisma-extensions-'));
-    const schemaPath = path.join(workDir, 'schema.prisma');
-    await writeFile(schemaPath, await readFile(EXTENSIONS_SCHEMA_PATH, 'utf8'));
-    options = {
-      databaseUrl: instance.databaseUrl,
-      migrationsDir: path.join(workDir, 'migrations'),
-      schemaPath,
-      ...(withShadowUrl ? { shadowDatabaseUrl: instance.shadowDatabaseUrl } : {}),
-    };
-  }, 120_000);
-
-  afterAll(async () => {
-    await instance?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  const ws = useMigrateWorkspace('extensions-test', EXTENSIONS_SCHEMA_PATH, withShadowUrl);
 
   it('migrate dev creates the extensions, a second migrate dev replays them in the shadow database, Prisma Client reads and writes', async () => {
-    const first = await migrateDev(options, 'init');
+    const first = await migrateDev(ws.options, 'init');
     expect(first.createdMigration).toMatch(/^\d{14}_init$/);
-    const sql = await readFile(path.join(options.migrationsDir, first.createdMigration!, 'migration.sql'), 'utf8');
+    const sql = await readFile(path.join(ws.options.migrationsDir, first.createdMigration!, 'migration.sql'), 'utf8');
     for (const name of ['citext', 'pgcrypto', 'uuid-ossp', 'vector']) expect(sql).toContain(`CREATE EXTENSION IF NOT EXISTS "${name}"`);
-    expect(await extensionsOf(instance.databaseUrl)).toEqual(['citext', 'pgcrypto', 'plpgsql', 'uuid-ossp', 'vector']);
+    expect(await extensionsOf(ws.instance.databaseUrl)).toEqual(['citext', 'pgcrypto', 'plpgsql', 'uuid-ossp', 'vector']);
 
     // The second run replays the history into the shadow database (CREATE EXTENSION there too) and
     // diffs it with the schema. Through this harness the engine then writes a migration of nothing but
     // the same idempotent CREATE EXTENSION IF NOT EXISTS lines; it does so against a native
     // PostgreSQL 15 as well (checked by hand with the same harness), so that is what is expected here.
-    const second = await migrateDev(options, 'again');
-    const statements = second.createdMigration === null ? [] : (await readFile(path.join(options.migrationsDir, second.createdMigration, 'migration.sql'), 'utf8'))
+    const second = await migrateDev(ws.options, 'again');
+    const statements = second.createdMigration === null ? [] : (await readFile(path.join(ws.options.migrationsDir, second.createdMigration, 'migration.sql'), 'utf8'))
       .split('\n').filter((line) => line.trim() !== '' && !line.startsWith('--'));
     for (const line of statements) expect(line).toMatch(/^CREATE EXTENSION IF NOT EXISTS "(citext|pgcrypto|uuid-ossp|vector)";$/);
     expect(second.appliedMigrationNames).toEqual(second.createdMigration === null ? [] : [second.createdMigration]);
-    if (withShadowUrl) expect(await extensionsOf(instance.shadowDatabaseUrl)).toEqual(['citext', 'pgcrypto', 'plpgsql', 'uuid-ossp', 'vector']);
+    if (withShadowUrl) expect(await extensionsOf(ws.instance.shadowDatabaseUrl)).toEqual(['citext', 'pgcrypto', 'plpgsql', 'uuid-ossp', 'vector']);
     expect(wasmPanics).toEqual([]);
 
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
       generatePrismaClient(EXTENSIONS_SCHEMA_PATH).then(importPrismaClient) as Promise<{ PrismaClient: new (o: object) => Client }>,
       import('@prisma/adapter-pg'),
     ]);
-    const prisma: Client = new PrismaClient({ adapter: new PrismaPg({ connectionString: instance.databaseUrl }) });
+    const prisma: Client = new PrismaClient({ adapter: new PrismaPg({ connectionString: ws.instance.databaseUrl }) });
     try {
       const account = await prisma.account.create({ data: { email: 'Ada@Example.com' } });
       expect(account.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCHEMA_PATH } from './support/generate-client.js';
-import { startPrismaInstance, type PrismaInstance } from './support/prisma-instance.js';
-import { createdShadowDatabases, dbPush, migrateDev, migrateStatus, wasmPanics, type MigrateOptions } from './support/schema-engine.js';
+import { useMigrateWorkspace } from './support/migrate-workspace.js';
+import { createdShadowDatabases, dbPush, migrateDev, migrateStatus, wasmPanics } from './support/schema-engine.js';
 
 /**
  * `prisma migrate dev` (twice in a row), `migrate status` and `db push` against a ppg-dev instance,
@@ -52,58 +51,38 @@ describe.each([
   ['with the printed shadow database URL', true],
   ['without a shadow database URL (CREATE DATABASE)', false],
 ])('Prisma migrations %s', (_label, withShadowUrl) => {
-  let instance: PrismaInstance;
-  let workDir: string;
-  let options: MigrateOptions;
-
-  beforeAll(async () => {
-    instance = await startPrismaInstance('migrate-test');
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'ppg-prisma-migrate-'));
-    const schemaPath = path.join(workDir, 'schema.prisma');
-    await writeFile(schemaPath, await readFile(SCHEMA_PATH, 'utf8'));
-    options = {
-      databaseUrl: instance.databaseUrl,
-      migrationsDir: path.join(workDir, 'migrations'),
-      schemaPath,
-      ...(withShadowUrl ? { shadowDatabaseUrl: instance.shadowDatabaseUrl } : {}),
-    };
-  }, 120_000);
-
-  afterAll(async () => {
-    await instance?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  const ws = useMigrateWorkspace('migrate-test', SCHEMA_PATH, withShadowUrl);
 
   it('runs migrate dev twice in a row, then status and db push', async () => {
-    const first = await migrateDev(options, 'init');
+    const first = await migrateDev(ws.options, 'init');
     expect(first.createdMigration).toMatch(/^\d{14}_init$/);
     expect(first.appliedMigrationNames).toEqual([first.createdMigration]);
-    expect(await columnsOf(instance.databaseUrl, 'Post')).toEqual(['authorId', 'id', 'meta', 'published', 'score', 'tags', 'title', 'views']);
-    const sql = await readFile(path.join(options.migrationsDir, first.createdMigration!, 'migration.sql'), 'utf8');
+    expect(await columnsOf(ws.instance.databaseUrl, 'Post')).toEqual(['authorId', 'id', 'meta', 'published', 'score', 'tags', 'title', 'views']);
+    const sql = await readFile(path.join(ws.options.migrationsDir, first.createdMigration!, 'migration.sql'), 'utf8');
     expect(sql).toContain('CREATE TABLE "User"');
 
     // Unchanged schema: nothing to create, nothing pending.
-    expect(await migrateDev(options, 'noop')).toEqual({ createdMigration: null, appliedMigrationNames: [] });
+    expect(await migrateDev(ws.options, 'noop')).toEqual({ createdMigration: null, appliedMigrationNames: [] });
 
-    await writeFile(options.schemaPath, (await readFile(options.schemaPath, 'utf8')) + ADDED_MODEL);
-    const second = await migrateDev(options, 'add_comment');
+    await writeFile(ws.options.schemaPath, (await readFile(ws.options.schemaPath, 'utf8')) + ADDED_MODEL);
+    const second = await migrateDev(ws.options, 'add_comment');
     expect(second.createdMigration).toMatch(/^\d{14}_add_comment$/);
     expect(second.appliedMigrationNames).toEqual([second.createdMigration]);
-    expect(await columnsOf(instance.databaseUrl, 'Comment')).toEqual(['body', 'id', 'postId']);
-    expect((await readdir(options.migrationsDir)).sort()).toEqual([first.createdMigration, second.createdMigration, 'migration_lock.toml'].sort());
+    expect(await columnsOf(ws.instance.databaseUrl, 'Comment')).toEqual(['body', 'id', 'postId']);
+    expect((await readdir(ws.options.migrationsDir)).sort()).toEqual([first.createdMigration, second.createdMigration, 'migration_lock.toml'].sort());
 
-    const status = await migrateStatus(options);
+    const status = await migrateStatus(ws.options);
     expect(status).toMatchObject({ hasMigrationsTable: true, history: null, failedMigrationNames: [], editedMigrationNames: [] });
 
-    await writeFile(options.schemaPath, (await readFile(options.schemaPath, 'utf8')).replace('  body   String\n', '  body   String\n  votes  Int    @default(0)\n'));
-    const pushed = await dbPush(options);
+    await writeFile(ws.options.schemaPath, (await readFile(ws.options.schemaPath, 'utf8')).replace('  body   String\n', '  body   String\n  votes  Int    @default(0)\n'));
+    const pushed = await dbPush(ws.options);
     expect(pushed.executedSteps).toBeGreaterThan(0);
     expect(pushed.unexecutable).toEqual([]);
-    expect(await columnsOf(instance.databaseUrl, 'Comment')).toEqual(['body', 'id', 'postId', 'votes']);
+    expect(await columnsOf(ws.instance.databaseUrl, 'Comment')).toEqual(['body', 'id', 'postId', 'votes']);
 
     // Without a URL the engine made its own shadow databases with CREATE DATABASE; all are dropped again.
     if (!withShadowUrl) expect(createdShadowDatabases.length).toBeGreaterThan(0);
-    expect((await databaseNames(instance.databaseUrl)).filter((name) => name.startsWith('prisma_migrate_shadow_db_'))).toEqual([]);
+    expect((await databaseNames(ws.instance.databaseUrl)).filter((name) => name.startsWith('prisma_migrate_shadow_db_'))).toEqual([]);
     expect(wasmPanics).toEqual([]);
   });
 });
