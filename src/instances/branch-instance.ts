@@ -1,10 +1,11 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { PpgError } from '../ppg-error.js';
 import { copyTree } from '../state/copy-tree.js';
 import { assertValidName } from '../state/instance-name.js';
 import { newRecord, readRecord, writeRecord, type InstanceRecord } from '../state/instance-record.js';
-import { instancePaths, snapshotPaths } from '../state/state-paths.js';
-import { assertInstanceExists } from './snapshots.js';
+import { stagingPathFor } from '../state/staging.js';
+import { instancePaths } from '../state/state-paths.js';
+import { assertInstanceExists, exists, requireSnapshot } from './snapshots.js';
 import { startDetached } from './start-instance.js';
 import { whileStopped } from './while-stopped.js';
 
@@ -26,24 +27,21 @@ export async function branchInstance(
   assertValidName(to);
   await assertInstanceExists(root, from);
   const target = instancePaths(root, to);
-  if (await stat(target.dir).then(() => true, () => false)) {
+  if (await exists(target.dir)) {
     throw new PpgError('INSTANCE_EXISTS', `an instance named '${to}' already exists`, { hint: `choose another name, or remove it: ppg dev rm ${to}` });
   }
+  const snapshot = fromSnapshot === undefined ? null : (await requireSnapshot(root, from, fromSnapshot)).paths;
   const source = instancePaths(root, from);
   const sourceRecord = await readRecord(source.record, from);
   await mkdir(target.dir, { recursive: true });
-  const staging = `${target.data}.tmp-${process.pid}-${Date.now()}`;
+  const staging = stagingPathFor(target.data);
   let sourceRestarted: InstanceRecord | null = null;
   try {
-    if (fromSnapshot !== undefined) {
-      const snapshot = snapshotPaths(root, from, fromSnapshot);
-      if (!(await stat(snapshot.record).then(() => true, () => false))) {
-        throw new PpgError('SNAPSHOT_NOT_FOUND', `instance '${from}' has no snapshot named '${fromSnapshot}'`, { hint: `ppg dev snapshot ls --name ${from} lists its snapshots` });
-      }
+    if (snapshot) {
       await copyTree(snapshot.data, staging);
     } else {
       // A source that never ran has no data yet: the branch then starts empty, as the source would.
-      const copy = async (): Promise<void> => (await stat(source.data).then(() => true, () => false)) ? copyTree(source.data, staging) : mkdir(staging).then(() => undefined);
+      const copy = async (): Promise<void> => (await exists(source.data)) ? copyTree(source.data, staging) : mkdir(staging).then(() => undefined);
       sourceRestarted = (await whileStopped(root, from, env, copy)).restarted;
     }
     await rename(staging, target.data);

@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import type { InstanceRecord } from '../state/instance-record.js';
+import { isStagingName } from '../state/staging.js';
 import { instancePaths, templatesDir } from '../state/state-paths.js';
 import { assertInstanceExists, replaceData } from './snapshots.js';
 import { whileStopped } from './while-stopped.js';
@@ -38,7 +39,7 @@ export async function resetInstance(root: string, instance: string, env: NodeJS.
     const name = database === 'template1' ? MAIN : database;
     const dir = path.join(paths.data, databaseDirName(name));
     if (!(await isDataDir(dir))) {
-      const known = (await readdir(paths.data).catch(() => [] as string[])).filter((d) => !d.includes('.tmp-')).join(', ') || 'none yet';
+      const known = (await readdir(paths.data).catch(() => [] as string[])).filter((d) => !isStagingName(d)).join(', ') || 'none yet';
       throw new PpgError('DATABASE_NOT_FOUND', `instance '${instance}' has no database '${database}'`, { hint: `its databases: ${known}` });
     }
     await replaceData(dir, (target) => createDataDirFromTemplate(templatesDir(root), target, name));

@@ -4,6 +4,7 @@ import { PpgError } from '../ppg-error.js';
 import { copyTree } from '../state/copy-tree.js';
 import { isValidName } from '../state/instance-name.js';
 import type { InstanceRecord } from '../state/instance-record.js';
+import { stagingPathFor } from '../state/staging.js';
 import { instancePaths, snapshotPaths, snapshotsDir, type SnapshotPaths } from '../state/state-paths.js';
 import { whileStopped } from './while-stopped.js';
 
@@ -38,7 +39,7 @@ async function folderBytes(dir: string): Promise<number> {
   return sizes.reduce((sum, size) => sum + size, 0);
 }
 
-async function exists(file: string): Promise<boolean> {
+export async function exists(file: string): Promise<boolean> {
   return stat(file).then(() => true, () => false);
 }
 
@@ -52,18 +53,13 @@ async function readInfo(paths: SnapshotPaths): Promise<SnapshotInfo | null> {
   }
 }
 
-/** Staging names follow the server's `<target>.tmp-<pid>-<time>` rule, so a crash leaves nothing listed. */
-function stagingFor(target: string): string {
-  return `${target}.tmp-${process.pid}-${Date.now()}`;
-}
-
 export async function assertInstanceExists(root: string, instance: string): Promise<void> {
   if (!(await exists(instancePaths(root, instance).record))) {
     throw new PpgError('INSTANCE_NOT_FOUND', `no instance named '${instance}'`, { hint: 'ppg dev ls lists the instances' });
   }
 }
 
-async function requireSnapshot(root: string, instance: string, name: string): Promise<{ paths: SnapshotPaths; info: SnapshotInfo }> {
+export async function requireSnapshot(root: string, instance: string, name: string): Promise<{ paths: SnapshotPaths; info: SnapshotInfo }> {
   assertSnapshotName(name);
   const paths = snapshotPaths(root, instance, name);
   const info = await readInfo(paths);
@@ -85,7 +81,7 @@ export async function saveSnapshot(root: string, instance: string, name: string,
     throw new PpgError('NO_DATA', `instance '${instance}' has no data yet`, { hint: `start it once (ppg dev start ${instance}), then save the snapshot` });
   }
   await mkdir(path.dirname(paths.dir), { recursive: true });
-  const staging = stagingFor(paths.dir);
+  const staging = stagingPathFor(paths.dir);
   const { result, restarted } = await whileStopped(root, instance, env, async () => {
     try {
       await copyTree(source, path.join(staging, 'data'));
@@ -116,7 +112,7 @@ export async function restoreSnapshot(root: string, instance: string, name: stri
 
 /** Builds new contents for `dataDir` with `fill`, then swaps them in; the old contents go only after the swap. */
 export async function replaceData(dataDir: string, fill: (target: string) => Promise<void>): Promise<void> {
-  const staging = stagingFor(dataDir);
+  const staging = stagingPathFor(dataDir);
   const old = `${dataDir}.old-${process.pid}-${Date.now()}`;
   try {
     await fill(staging);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PpgError } from '../ppg-error.js';
 import { copyTree } from '../state/copy-tree.js';
-import { sweepAbandonedStaging } from './staging-sweep.js';
+import { stagingPathFor, sweepAbandonedStaging } from '../state/staging.js';
 
 /**
  * New databases start as a copy of a pristine PGlite data directory made once per PGlite version: initdb in
@@ -67,7 +67,7 @@ export async function ensureTemplate(cacheDir: string): Promise<string> {
   if (await exists(path.join(target, 'PG_VERSION'))) return target;
   await mkdir(cacheDir, { recursive: true });
   await sweepAbandonedStaging(cacheDir);
-  const building = `${target}.tmp-${process.pid}-${Date.now()}`;
+  const building = stagingPathFor(target);
   try {
     await runInitdb(building);
     try {
@@ -103,7 +103,7 @@ export async function createDataDirFromTemplate(cacheDir: string, dataDir: strin
  * `databaseName` inside. The source must be at rest: closed, or open with no one using it and checkpointed.
  */
 export async function createDataDirFrom(source: string, dataDir: string, databaseName: string): Promise<void> {
-  const staging = `${dataDir}.tmp-${process.pid}-${Date.now()}`;
+  const staging = stagingPathFor(dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
   try {
     await copyTree(source, staging);

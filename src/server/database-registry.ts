@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createDataDirFrom, createDataDirFromTemplate, isDataDir } from './data-template.js';
 import { Engine } from './engine.js';
+import { isStagingName } from '../state/staging.js';
 
 /**
  * The databases of one server: one PGlite data directory each under `dataRoot`, opened on first use.
@@ -109,7 +110,7 @@ export class DatabaseRegistry<S> {
     const entries = await readdir(this.dataRoot, { withFileTypes: true }).catch(() => []);
     const names: string[] = [];
     for (const entry of entries) {
-      if (entry.isDirectory() && !entry.name.includes('.tmp-') && (await isDataDir(path.join(this.dataRoot, entry.name)))) {
+      if (entry.isDirectory() && !isStagingName(entry.name) && (await isDataDir(path.join(this.dataRoot, entry.name)))) {
         names.push(databaseNameFromDir(entry.name));
       }
     }

@@ -8,7 +8,7 @@ import { lockDataRoot } from './data-root-lock.js';
 import { PpgError } from '../ppg-error.js';
 import { ClientSession, type DatabaseCommand, type SessionHost } from './client-session.js';
 import { performHandshake } from './connection-handshake.js';
-import { sweepAbandonedStaging } from './staging-sweep.js';
+import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
 import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
 
