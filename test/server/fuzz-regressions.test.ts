@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cstr, int16, int32, parseBackendMessages, RawWireClient, typed } from '../fuzz/raw-wire-client.js';
+import { answersWithin } from '../support/pg-client.js';
 import { startChildServer, type ChildServer } from './server-fixture.js';
 
 /**
@@ -12,18 +13,6 @@ beforeAll(async () => {
   srv = await startChildServer();
 });
 afterAll(async () => srv?.cleanup());
-
-/** A second client must get an answer within `ms`, or the engine counts as wedged. */
-async function otherClientAnswers(ms = 5_000): Promise<void> {
-  const client = new pg.Client({ connectionString: srv.url, connectionTimeoutMillis: ms, query_timeout: ms });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    expect((await client.query('SELECT 41 + 1 AS v')).rows).toEqual([{ v: 42 }]);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function loggedIn(): Promise<RawWireClient> {
   const client = await RawWireClient.connect(srv.port);
@@ -62,7 +51,7 @@ describe('found by the protocol fuzzer', () => {
         await other.end().catch(() => undefined);
       }
     }
-    await otherClientAnswers();
+    await answersWithin(srv.url, 5_000);
   });
 
   it('error messages name the client\'s own statements and portals, also when the batch closes its last statement or names only a portal', async () => {
@@ -132,7 +121,7 @@ describe('found by the protocol fuzzer', () => {
       const beforeSync = victim.received().length;
       await victim.write(SYNC);
       expect((await victim.message('Z', 'ReadyForQuery after Sync', beforeSync)).body.toString('latin1')).toBe('I');
-      await otherClientAnswers();
+      await answersWithin(srv.url, 5_000);
     } finally {
       victim.destroy();
     }

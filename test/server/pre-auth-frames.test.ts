@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answersWithin } from '../support/pg-client.js';
 import { rawScramLogin } from '../support/raw-scram-login.js';
 import { cstr, fe, frame, int32, rawConnect, startChildServer, startupMessage, type ChildServer } from './server-fixture.js';
 
@@ -13,18 +14,6 @@ beforeAll(async () => {
 });
 afterAll(async () => srv?.cleanup());
 
-/** A healthy client must connect and get an answer within `ms`, or the server counts as frozen. */
-async function answersWithin(ms: number): Promise<void> {
-  const client = new pg.Client({ connectionString: srv.url, connectionTimeoutMillis: ms, query_timeout: ms });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    expect((await client.query('select 41 + 1 as v')).rows).toEqual([{ v: 42 }]);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 const startup = startupMessage({ user: 'postgres', database: 'postgres' });
 
 describe('bytes sent with the startup packet, before authentication', () => {
@@ -33,7 +22,7 @@ describe('bytes sent with the startup packet, before authentication', () => {
     raw.socket.write(Buffer.concat([startup, Buffer.from([0x00, 0, 0, 0, 12]), Buffer.alloc(8)]));
     await raw.until((data) => data.length > 0, 5_000);
     raw.destroy();
-    await answersWithin(2_000);
+    await answersWithin(srv.url, 2_000);
   });
 
   it('a zero-length frame, a short frame and a huge length right after the startup packet', async () => {
@@ -42,7 +31,7 @@ describe('bytes sent with the startup packet, before authentication', () => {
       raw.socket.write(Buffer.concat([startup, tail]));
       await Promise.race([raw.closed, raw.until((data) => data.includes(Buffer.from('E')), 3_000)]);
       raw.destroy();
-      await answersWithin(2_000);
+      await answersWithin(srv.url, 2_000);
     }
   });
 
@@ -59,7 +48,7 @@ describe('bytes sent with the startup packet, before authentication', () => {
       raw.socket.write(Buffer.concat([startup, body]));
       await Promise.race([raw.closed, raw.until(() => false, 2_000).catch(() => undefined)]);
       raw.destroy();
-      await answersWithin(2_000);
+      await answersWithin(srv.url, 2_000);
     }
     expect(srv.stderr()).not.toMatch(/RangeError|TypeError/);
   });

@@ -14,3 +14,19 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
 export async function queryRows<T = Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
   return withClient(url, async (client) => (await client.query(sql)).rows as T[]);
 }
+
+/**
+ * A healthy client connects to `url` and gets `select 41 + 1` answered within `ms` (each step), or throws:
+ * the check that a server is neither frozen nor wedged after abuse.
+ */
+export async function answersWithin(url: string, ms: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: ms, query_timeout: ms });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query('SELECT 41 + 1 AS v');
+    if (rows[0]?.v !== 42) throw new Error(`expected 42, got ${JSON.stringify(rows)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
