@@ -59,12 +59,16 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     // in the framer and goes back to the socket for the session.
     let waiting: ReadableStreamDefaultController<Uint8Array> | null = null;
     let ended = false;
-    const finish = (result: Handshake | null) => {
-      if (settled) return;
+    /** Stops this handshake's own listening: nothing more is read or timed here. */
+    const letGo = () => {
       settled = true;
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('close', onClose);
+    };
+    const finish = (result: Handshake | null) => {
+      if (settled) return;
+      letGo();
       // Until the session attaches its reader, bytes must wait in the socket instead of being dropped.
       socket.pause();
       if (!result) {
@@ -147,10 +151,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
         finish(null);
         return;
       }
-      settled = true;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('close', onClose);
+      letGo();
       waiting?.close();
       waiting = null;
       socket.write(new Uint8Array([0x53]));
