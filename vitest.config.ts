@@ -13,6 +13,7 @@ const UNIT = [
   'test/state/**/*.test.ts',
   'test/cloud/api-responses.test.ts',
   'test/cloud/gitignore-check.test.ts',
+  'test/cloud/terminal-prompt.test.ts',
   'test/prisma/prisma-dev-urls.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.ts', 'test/**/*.e2e.test.ts'];

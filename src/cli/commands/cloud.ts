@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { PpgError } from '../../ppg-error.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import { canAsk } from '../confirm-prompt.js';
 
 /** `ppg cloud ls` / `ppg cloud rm <id>`: the Prisma Postgres projects of the workspace, to find and remove orphans. */
 export function register(program: Command, io: CliIo): void {
@@ -26,7 +27,7 @@ export function register(program: Command, io: CliIo): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--token <token>', 'Management API token (default: PRISMA_SERVICE_TOKEN, then the stored `ppg login`)')
     .action(async (projectId: string, flags: { yes?: boolean; token?: string }) => {
-      const interactive = io.isTTY && Boolean(io.stdin.isTTY);
+      const interactive = canAsk(io);
       if (!flags.yes && !interactive) {
         throw new PpgError('usage', `refusing to delete ${projectId} without confirmation`, { hint: `run \`ppg cloud rm ${projectId} --yes\``, exitCode: 2 });
       }
@@ -36,7 +37,7 @@ export function register(program: Command, io: CliIo): void {
         env: io.env,
         projectId,
         ...(flags.token !== undefined ? { token: flags.token } : {}),
-        ...(flags.yes ? {} : { confirm: (p) => askConfirm(`Delete project "${p.name}" (${p.id}) and all its databases?`, io.stderr) }),
+        ...(flags.yes ? {} : { confirm: (p) => askConfirm(`Delete project "${p.name}" (${p.id}) and all its databases?`, io.stderr, io.stdin) }),
       });
       writeLine(io.stderr, `Deleted project "${removed.name}" (${removed.id}).`);
     });

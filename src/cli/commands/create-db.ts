@@ -95,7 +95,7 @@ async function createAction(io: CliIo, flags: CreateDbFlags, invokedAs: string):
         if (!silent) writeLine(io.stderr, line);
       },
       ...(flags.region !== undefined ? { region: flags.region } : {}),
-      ...(flags.interactive && !flags.quiet && flags.region === undefined ? { pickRegion: (regions) => pickRegionFromList(regions, io.stderr) } : {}),
+      ...(flags.interactive && !flags.quiet && flags.region === undefined ? { pickRegion: (regions) => pickRegionFromList(regions, io.stderr, io.stdin) } : {}),
       ...(flags.ttl !== undefined ? { ttl: flags.ttl } : {}),
       ...(flags.userAgent !== undefined ? { userAgent: flags.userAgent } : {}),
       ...(flags.env !== undefined && !flags.json ? { envFile: flags.env } : {}),

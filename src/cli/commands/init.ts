@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { PpgError } from '../../ppg-error.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import { canAsk } from '../confirm-prompt.js';
 
 interface InitFlags {
   db?: boolean;
@@ -48,7 +49,7 @@ export function register(program: Command, io: CliIo): void {
         if (local.cloudHost) writeLine(io.stderr, `The Prisma Postgres URL (${local.cloudHost}) is kept as a comment above it.`);
         return;
       }
-      const interactive = io.isTTY && Boolean(process.stdin.isTTY) && !flags.yes;
+      const interactive = canAsk(io) && !flags.yes;
       const { initDb } = await import('../../cloud/init-db.js');
       const { askYesNo, pickProjectFromList } = await import('../../cloud/terminal-prompt.js');
       const result = await withRecovery(io, () => initDb({
@@ -59,8 +60,8 @@ export function register(program: Command, io: CliIo): void {
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         force: Boolean(flags.force),
         ...(typeof flags.project === 'string' ? { project: flags.project } : {}),
-        ...(flags.project === true ? { chooseProject: (projects) => pickProjectFromList(projects, io.stderr) } : {}),
-        ...(interactive ? { confirm: (plan) => askYesNo(`Create Prisma Postgres project "${plan.name}" in ${plan.region}?`, io.stderr) } : {}),
+        ...(flags.project === true ? { chooseProject: (projects) => pickProjectFromList(projects, io.stderr, io.stdin) } : {}),
+        ...(interactive ? { confirm: (plan) => askYesNo(`Create Prisma Postgres project "${plan.name}" in ${plan.region}?`, io.stderr, io.stdin) } : {}),
       }));
       if (result.status === 'already-linked') {
         writeLine(io.stderr, `DATABASE_URL in ${result.envPath} already points at Prisma Postgres (${result.host}); nothing changed.`);
