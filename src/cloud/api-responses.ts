@@ -3,7 +3,7 @@ import { ManagementApiError, isObject } from './management-api-error.js';
 /**
  * Validation of Management API success bodies. We read only the fields we use and tolerate extra
  * ones (the API adds fields over time); a body missing a field we need becomes a clear
- * `invalid_response` error instead of an `undefined` travelling into `.env`.
+ * INVALID_RESPONSE error instead of an `undefined` travelling into `.env`.
  */
 
 export interface Region {
@@ -50,7 +50,7 @@ export interface CreatedProject {
 }
 
 function invalid(what: string): ManagementApiError {
-  return new ManagementApiError(200, 'invalid_response', `unexpected response from the Prisma Management API: ${what}`, 'try again; report it if it persists');
+  return new ManagementApiError('INVALID_RESPONSE', `unexpected response from the Prisma Management API: ${what}`, { status: 200, hint: 'try again; report it if it persists' });
 }
 
 /** `{data:[...]}` or a bare array (the create-db worker's clients accept both). */

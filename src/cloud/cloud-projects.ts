@@ -22,7 +22,7 @@ export async function listCloudProjects(options: { env: NodeJS.ProcessEnv; token
 
 /**
  * Deletes a project and every database in it. `confirm` sees the project (name, region) first and
- * may say no (`aborted`, nothing deleted). Fails with `project_not_found` for an id the API does not know.
+ * may say no (ABORTED, nothing deleted). Fails with PROJECT_NOT_FOUND for an id the API does not know.
  */
 export async function removeCloudProject(options: {
   env: NodeJS.ProcessEnv;
@@ -33,9 +33,9 @@ export async function removeCloudProject(options: {
   const client = await clientFor(options.env, options.token);
   const project = (await listProjects(client)).find((p) => p.id === options.projectId);
   if (!project) {
-    throw new PpgError('project_not_found', `no project with the id "${options.projectId}" in this workspace`, { hint: 'run `ppg cloud ls` to see the ids' });
+    throw new PpgError('PROJECT_NOT_FOUND', `no project with the id "${options.projectId}" in this workspace`, { hint: 'run `ppg cloud ls` to see the ids' });
   }
-  if (options.confirm && !(await options.confirm(project))) throw new PpgError('aborted', 'nothing was deleted', { hint: 'pass --yes to skip the question' });
+  if (options.confirm && !(await options.confirm(project))) throw new PpgError('ABORTED', 'nothing was deleted', { hint: 'pass --yes to skip the question' });
   await client.deleteProject(project.id);
   return project;
 }

@@ -39,17 +39,17 @@ export const CREATE_DB_MARKER = 'before ppg create-db';
  * `ppg create-db`: the create-db 1.2.x CLI flow with clean errors. Checks, in order and before
  * creating anything: the TTL, the region against the known ids, the service's health, and (when a
  * region was given or picked) that the service lists it as available. Those checks throw PpgError
- * (`invalid_ttl`, `invalid_region`, `network_error`); the service's own refusals come back as a
+ * (INVALID_TTL, INVALID_REGION, NETWORK_ERROR); the service's own refusals come back as a
  * DatabaseError result. The env file is written only after a success.
  */
 export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDbRun> {
   let ttlMs: number | undefined;
   if (options.ttl !== undefined) {
     ttlMs = parseTtl(options.ttl);
-    if (ttlMs === undefined) throw new PpgError('invalid_ttl', `Invalid ttl "${options.ttl}". Allowed range is 30m to 24h.`, { hint: 'use 30m, or 1h to 24h' });
+    if (ttlMs === undefined) throw new PpgError('INVALID_TTL', `Invalid ttl "${options.ttl}". Allowed range is 30m to 24h.`, { hint: 'use 30m, or 1h to 24h' });
   }
   if (options.region !== undefined && !(REGION_IDS as readonly string[]).includes(options.region)) {
-    throw new PpgError('invalid_region', `Invalid region: ${options.region}.`, { hint: `allowed regions are ${REGION_IDS.join(', ')}` });
+    throw new PpgError('INVALID_REGION', `Invalid region: ${options.region}.`, { hint: `allowed regions are ${REGION_IDS.join(', ')}` });
   }
   const envPath = options.envFile === undefined ? undefined : projectEnvLocation(options.cwd, options.envFile === true ? undefined : options.envFile).envPath;
   // Before anything is created: the connection string is shown once, so its destination must work.
@@ -61,7 +61,7 @@ export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDb
   else if (region !== undefined) {
     const available = await fetchRegions(endpoints);
     if (!available.some((r) => r.id === region)) {
-      throw new PpgError('invalid_region', `Invalid region: ${region}. Available regions: ${available.map((r) => r.id).join(', ')}`, {
+      throw new PpgError('INVALID_REGION', `Invalid region: ${region}. Available regions: ${available.map((r) => r.id).join(', ')}`, {
         hint: 'pick one of the available regions, or run with --interactive',
       });
     }
@@ -81,7 +81,7 @@ export async function runCreateDb(options: CreateDbRunOptions): Promise<CreateDb
   try {
     await updateEnvFile(envPath, vars, { commentPrevious: CREATE_DB_MARKER, secret: true });
   } catch (error) {
-    const envError = new PpgError('env_write_failed', `the database was created but ${(error as Error).message}`, {
+    const envError = new PpgError('ENV_WRITE_FAILED', `the database was created but ${(error as Error).message}`, {
       hint: 'its connection string and claim URL are printed on stdout: put them in .env by hand; running create-db again would make another database',
       cause: error,
     });

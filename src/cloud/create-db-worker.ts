@@ -28,16 +28,16 @@ export function invalidTtl(ttl: string): DatabaseError {
 
 /**
  * `GET /health`. Resolves when the worker answers with a 2xx; otherwise throws a PpgError that says
- * what happened: `network_error` ("Cannot reach …", create-db's words) when nothing answers,
- * `timeout` when it answers too slowly, `service_unavailable` for a non-2xx.
+ * what happened: NETWORK_ERROR ("Cannot reach …", create-db's words) when nothing answers,
+ * TIMEOUT when it answers too slowly, SERVICE_UNAVAILABLE for a 5xx, API_ERROR for another non-2xx.
  */
 export async function checkHealth(endpoints: CloudEndpoints): Promise<void> {
   let response: HttpResponse;
   try {
     response = await sendRequest({ method: 'GET', url: `${endpoints.createDbWorkerUrl}/health`, timeoutMs: endpoints.timeoutMs, service: SERVICE });
   } catch (error) {
-    if (error instanceof PpgError && error.code === 'timeout') throw error;
-    throw new PpgError('network_error', 'Cannot reach Prisma Postgres API server.', { hint: 'Check your internet connection or visit https://www.prisma-status.com/', cause: error });
+    if (error instanceof PpgError && error.code === 'TIMEOUT') throw error;
+    throw new PpgError('NETWORK_ERROR', 'Cannot reach Prisma Postgres API server.', { hint: 'Check your internet connection or visit https://www.prisma-status.com/', cause: error });
   }
   if (response.status < 200 || response.status > 299) throw serviceFailed('/health', response.status);
 }
@@ -54,7 +54,7 @@ export async function fetchRegions(endpoints: CloudEndpoints): Promise<Region[]>
 
 /** A non-2xx from the worker: a 5xx is the service's failure, anything else a refusal we did not expect. */
 function serviceFailed(path: string, status: number): PpgError {
-  return new PpgError(status >= 500 ? 'service_unavailable' : 'api_error', `${SERVICE} failed: GET ${path} answered HTTP ${status}`, {
+  return new PpgError(status >= 500 ? 'SERVICE_UNAVAILABLE' : 'API_ERROR', `${SERVICE} failed: GET ${path} answered HTTP ${status}`, {
     hint: status >= 500 ? 'the service is having trouble; try again later or visit https://www.prisma-status.com/' : 'try again; report it if it persists',
   });
 }

@@ -63,5 +63,5 @@ export async function removeStoredLogin(path: string): Promise<boolean> {
 }
 
 function invalidFile(path: string): PpgError {
-  return new PpgError('credentials_invalid', `the stored login at ${path} is not readable`, { hint: 'run `ppg logout` and then `ppg login`' });
+  return new PpgError('CREDENTIALS_INVALID', `the stored login at ${path} is not readable`, { hint: 'run `ppg logout` and then `ppg login`' });
 }

@@ -22,8 +22,8 @@ export interface HttpResponse {
 
 /**
  * One HTTP exchange with a timeout covering the whole body, and a User-Agent naming ppg-dev.
- * Never throws for an HTTP status (callers map statuses); throws PpgError `network_error` when the
- * server cannot be reached and `timeout` when it does not answer in time.
+ * Never throws for an HTTP status (callers map statuses); throws PpgError NETWORK_ERROR when the
+ * server cannot be reached and TIMEOUT when it does not answer in time.
  */
 export async function sendRequest(request: HttpRequest): Promise<HttpResponse> {
   const signal = AbortSignal.timeout(request.timeoutMs);
@@ -40,12 +40,12 @@ export async function sendRequest(request: HttpRequest): Promise<HttpResponse> {
     return { status: response.status, headers: response.headers, text, json: parseJson(text) };
   } catch (error) {
     if (signal.aborted) {
-      throw new PpgError('timeout', `${request.service} at ${origin} timed out (no answer within ${request.timeoutMs % 1000 === 0 ? `${request.timeoutMs / 1000}s` : `${request.timeoutMs}ms`})`, {
+      throw new PpgError('TIMEOUT', `${request.service} at ${origin} timed out (no answer within ${request.timeoutMs % 1000 === 0 ? `${request.timeoutMs / 1000}s` : `${request.timeoutMs}ms`})`, {
         hint: 'try again; check https://www.prisma-status.com/ if it keeps happening',
         cause: error,
       });
     }
-    throw new PpgError('network_error', `cannot reach ${request.service} at ${origin} (${networkReason(error)})`, {
+    throw new PpgError('NETWORK_ERROR', `cannot reach ${request.service} at ${origin} (${networkReason(error)})`, {
       hint: 'check your internet connection or visit https://www.prisma-status.com/',
       cause: error,
     });

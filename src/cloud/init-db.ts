@@ -29,7 +29,7 @@ export interface InitDbOptions {
   project?: string;
   /** Link an existing project chosen from the list (a prompt); used when no `project` is given. */
   chooseProject?: (projects: ListedProject[]) => Promise<ListedProject>;
-  /** Asked before anything is created; returning false aborts with `aborted`. Absent = no question. */
+  /** Asked before anything is created; returning false aborts with ABORTED. Absent = no question. */
   confirm?: (plan: { name: string; region: string }) => Promise<boolean>;
 }
 
@@ -124,13 +124,13 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
   const region = checkRegion(options.region ?? DEFAULT_REGION, await client.listPostgresRegions());
   const name = options.name ?? (basename(projectDir) || 'My Prisma Project');
   if (options.confirm && !(await options.confirm({ name, region }))) {
-    throw new PpgError('aborted', 'nothing was created', { hint: 'run `ppg init --db --yes` to skip the question' });
+    throw new PpgError('ABORTED', 'nothing was created', { hint: 'run `ppg init --db --yes` to skip the question' });
   }
   const project = await createProject(client, name, region);
   const database = project.database;
   const link = `run \`ppg init --db --project ${project.id}\`: it connects to this project instead of creating another`;
   if (!database) {
-    throw new CloudRecoveryError('missing_database', `project ${project.id} was created without a database; .env is unchanged`, `add a database to it in https://console.prisma.io, then ${link}`, {
+    throw new CloudRecoveryError('MISSING_DATABASE', `project ${project.id} was created without a database; .env is unchanged`, `add a database to it in https://console.prisma.io, then ${link}`, {
       projectId: project.id,
     });
   }
@@ -138,7 +138,7 @@ export async function initDb(options: InitDbOptions): Promise<InitDbResult> {
   if (!url) {
     const why = database.status === 'provisioning' ? 'is still provisioning and' : `(status ${database.status})`;
     throw new CloudRecoveryError(
-      'missing_connection_string',
+      'MISSING_CONNECTION_STRING',
       `database ${database.id} in project ${project.id} ${why} came without a connection string; .env is unchanged`,
       `once it is ready, ${link}`,
       { projectId: project.id },
@@ -161,7 +161,7 @@ async function writeOrRecover(envPath: string, url: string, replacedLabel: strin
     return await writeSwitch(envPath, url, replacedLabel);
   } catch (error) {
     throw new CloudRecoveryError(
-      'env_write_failed',
+      'ENV_WRITE_FAILED',
       `${what} but ${(error as Error).message}`,
       `its DATABASE_URL is printed above (the API shows it only once): put it in .env by hand; do not run \`ppg init --db\` again, that would create ${again}`,
       { projectId, connectionString: url },
@@ -184,12 +184,12 @@ async function createProject(client: ManagementApiClient, name: string, region: 
     return await client.createProject({ name, region });
   } catch (error) {
     const unreadable2xx = error instanceof ManagementApiError && error.status >= 200 && error.status < 300;
-    if (!(error instanceof PpgError) || !(error.code === 'timeout' || unreadable2xx)) throw error;
+    if (!(error instanceof PpgError) || !(error.code === 'TIMEOUT' || unreadable2xx)) throw error;
     const salvage = unreadable2xx && typeof error.details === 'string' ? error.details : '';
     const projectId = /"id"\s*:\s*"(proj_[^"]+|[a-z0-9]{20,})"/.exec(salvage)?.[1];
     const connectionString = /(postgres(?:ql)?:\/\/[^"\s]+)/.exec(salvage)?.[1];
     throw new CloudRecoveryError(
-      'create_outcome_unknown',
+      'CREATE_OUTCOME_UNKNOWN',
       `${redactUrls(error.message)}; the project "${name}" may have been created`,
       'run `ppg cloud ls` to see whether it exists before trying again (then `ppg init --db --project <id>` connects to it)',
       { ...(projectId ? { projectId } : {}), ...(connectionString ? { connectionString } : {}) },
@@ -203,8 +203,8 @@ export function checkRegion(region: string, regions: Region[]): string {
   const available = regions.filter((r) => r.status === 'available').map((r) => r.id);
   const found = regions.find((r) => r.id === region);
   const hint = `choose one of: ${available.join(', ')}`;
-  if (!found) throw new PpgError('invalid_region', `unknown region "${region}"`, { hint });
-  if (found.status !== 'available') throw new PpgError('region_unavailable', `region "${region}" is currently unavailable`, { hint });
+  if (!found) throw new PpgError('INVALID_REGION', `unknown region "${region}"`, { hint });
+  if (found.status !== 'available') throw new PpgError('REGION_UNAVAILABLE', `region "${region}" is currently unavailable`, { hint });
   return region;
 }
 
@@ -228,7 +228,7 @@ export async function initLocal(options: { cwd: string; env: NodeJS.ProcessEnv }
   const label = cloud !== undefined && isPrismaPostgresUrl(cloud) ? cloudMarkerLabel(projectId, 'ppg init --local') : 'before ppg init --local';
   const merged = text === undefined ? undefined : restoreLocal(text, label);
   if (merged === undefined) {
-    throw new PpgError('no_local_url', `${envPath} has no local DATABASE_URL saved by \`ppg init --db\``, {
+    throw new PpgError('NO_LOCAL_URL', `${envPath} has no local DATABASE_URL saved by \`ppg init --db\``, {
       hint: 'start a local database with `ppg dev` and put its URL in DATABASE_URL',
     });
   }

@@ -15,7 +15,7 @@ export async function listProjects(client: ManagementApiClient): Promise<ListedP
 
 /**
  * The project whose id is `idOrName`, else the one project with that name. Fails with
- * `project_not_found`, or `project_ambiguous` when several projects share the name (ids are listed).
+ * PROJECT_NOT_FOUND, or PROJECT_AMBIGUOUS when several projects share the name (ids are listed).
  */
 export async function findProject(client: ManagementApiClient, idOrName: string): Promise<ListedProject> {
   const projects = await listProjects(client);
@@ -24,11 +24,11 @@ export async function findProject(client: ManagementApiClient, idOrName: string)
   const byName = projects.filter((p) => p.name === idOrName);
   if (byName.length === 1) return byName[0] as ListedProject;
   if (byName.length > 1) {
-    throw new PpgError('project_ambiguous', `${byName.length} projects are named "${idOrName}": ${byName.map((p) => p.id).join(', ')}`, {
+    throw new PpgError('PROJECT_AMBIGUOUS', `${byName.length} projects are named "${idOrName}": ${byName.map((p) => p.id).join(', ')}`, {
       hint: 'pass the project id instead: ppg init --db --project <id>',
     });
   }
-  throw new PpgError('project_not_found', `no project with the id or name "${idOrName}" in this workspace`, { hint: 'run `ppg cloud ls` to see your projects' });
+  throw new PpgError('PROJECT_NOT_FOUND', `no project with the id or name "${idOrName}" in this workspace`, { hint: 'run `ppg cloud ls` to see your projects' });
 }
 
 /** The project's default database when it is ready, else its first ready one. Fails with `no_ready_database`. */
@@ -36,7 +36,7 @@ export async function pickDatabase(client: ManagementApiClient, project: ListedP
   const ready = (await client.listDatabases(project.id)).filter((d) => d.status === 'ready');
   const chosen = ready.find((d) => d.isDefault) ?? ready[0];
   if (!chosen) {
-    throw new PpgError('no_ready_database', `project ${project.id} ("${project.name}") has no database that is ready`, {
+    throw new PpgError('NO_READY_DATABASE', `project ${project.id} ("${project.name}") has no database that is ready`, {
       hint: 'create one in https://console.prisma.io or wait until it is ready, then run the command again',
     });
   }

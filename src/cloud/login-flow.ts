@@ -39,7 +39,7 @@ export async function loginWithBrowser(options: LoginOptions): Promise<StoredLog
     server.listen(0, '127.0.0.1', resolve);
   });
   const timer = setTimeout(
-    () => settle!.reject(new PpgError('login_timeout', 'timed out waiting for the browser login', { hint: 'run `ppg login` again and finish the login in the browser' })),
+    () => settle!.reject(new PpgError('LOGIN_TIMEOUT', 'timed out waiting for the browser login', { hint: 'run `ppg login` again and finish the login in the browser' })),
     options.timeoutMs ?? 5 * 60_000,
   );
   try {
@@ -94,11 +94,11 @@ function handleCallback(request: IncomingMessage, response: ServerResponse, expe
   let failure: PpgError | undefined;
   if (error) {
     const description = url.searchParams.get('error_description');
-    failure = new PpgError('login_denied', `the login was not completed: ${description ?? error}`, { hint: 'run `ppg login` again' });
+    failure = new PpgError('LOGIN_DENIED', `the login was not completed: ${description ?? error}`, { hint: 'run `ppg login` again' });
   } else if (url.searchParams.get('state') !== expectedState) {
-    failure = new PpgError('login_state_mismatch', 'the login callback carried the wrong state (possible CSRF); nothing was stored', { hint: 'run `ppg login` again' });
+    failure = new PpgError('LOGIN_STATE_MISMATCH', 'the login callback carried the wrong state (possible CSRF); nothing was stored', { hint: 'run `ppg login` again' });
   } else if (!code) {
-    failure = new PpgError('login_denied', 'the login callback carried no authorization code', { hint: 'run `ppg login` again' });
+    failure = new PpgError('LOGIN_DENIED', 'the login callback carried no authorization code', { hint: 'run `ppg login` again' });
   }
   if (failure) {
     answer(response, false);

@@ -21,8 +21,8 @@ const PAGE_LIMIT = 100;
 /**
  * A small client for the Prisma Postgres Management API: `baseUrl` plus `/v1/...` paths, JSON bodies,
  * a Bearer token that is refreshed once and the call retried once on a 401 (stored logins only).
- * Every non-2xx answer throws ManagementApiError (status, the API's `code`, message, hint); network
- * failures throw `network_error` / `timeout`.
+ * Every non-2xx answer throws ManagementApiError (status, our code, the API's own `apiCode`, message,
+ * hint); network failures throw NETWORK_ERROR / TIMEOUT.
  */
 export class ManagementApiClient {
   constructor(
@@ -43,7 +43,7 @@ export class ManagementApiClient {
     } catch (error) {
       // A 2xx we cannot read may still have created the project: keep the body (it may hold the only copy of the URL).
       if (!(error instanceof ManagementApiError)) throw error;
-      throw new ManagementApiError(response.status, error.code, error.message, error.hint, response.text);
+      throw new ManagementApiError(error.code, error.message, { status: response.status, hint: error.hint, apiCode: error.apiCode, details: response.text });
     }
   }
 
@@ -82,7 +82,13 @@ export class ManagementApiClient {
     const data = isObject(json) && isObject(json.data) ? json.data : undefined;
     const connection = data === undefined ? undefined : parseConnection(data);
     const url = connection && pickConnectionString({ connections: [connection], connectionString: null, directConnection: null });
-    if (!url) throw new ManagementApiError(200, 'invalid_response', 'unexpected response from the Prisma Management API: the new connection has no connection string', 'try again; report it if it persists', json);
+    if (!url) {
+      throw new ManagementApiError('INVALID_RESPONSE', 'unexpected response from the Prisma Management API: the new connection has no connection string', {
+        status: 200,
+        hint: 'try again; report it if it persists',
+        details: json,
+      });
+    }
     return url;
   }
 
@@ -139,8 +145,9 @@ export class ManagementApiClient {
 
 function rejectedToken(kind: 'flag' | 'env'): ManagementApiError {
   const which = kind === 'env' ? 'PRISMA_SERVICE_TOKEN' : 'the --token value';
-  return new ManagementApiError(401, 'token_rejected', `${SERVICE} rejected ${which} (HTTP 401): it is invalid, expired or revoked`, {
+  const hint = {
     env: 'create a new service token (Console → Workspace Settings → Service Tokens) and set PRISMA_SERVICE_TOKEN to it, or unset it to use `ppg login`',
     flag: 'pass a valid service token, or leave --token out to use PRISMA_SERVICE_TOKEN or `ppg login`',
-  }[kind]);
+  }[kind];
+  return new ManagementApiError('TOKEN_REJECTED', `${SERVICE} rejected ${which} (HTTP 401): it is invalid, expired or revoked`, { status: 401, hint });
 }

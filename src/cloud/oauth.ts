@@ -59,13 +59,13 @@ async function postToken(endpoints: CloudEndpoints, form: Record<string, string>
   const body = isObject(response.json) ? response.json : undefined;
   if (response.status !== 200) {
     if (body?.error === 'invalid_grant') {
-      throw new PpgError('session_expired', 'your Prisma login has expired or was revoked', { hint: 'run `ppg login` again' });
+      throw new PpgError('SESSION_EXPIRED', 'your Prisma login has expired or was revoked', { hint: 'run `ppg login` again' });
     }
     const reason = typeof body?.error_description === 'string' ? body.error_description : typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`;
-    throw new PpgError('oauth_error', `the Prisma login server refused the request: ${reason}`, { hint: 'run `ppg login` again' });
+    throw new PpgError('OAUTH_ERROR', `the Prisma login server refused the request: ${reason}`, { hint: 'run `ppg login` again' });
   }
   if (typeof body?.access_token !== 'string' || typeof body.refresh_token !== 'string') {
-    throw new PpgError('oauth_error', 'the Prisma login server sent an invalid token response', { hint: 'run `ppg login` again' });
+    throw new PpgError('OAUTH_ERROR', 'the Prisma login server sent an invalid token response', { hint: 'run `ppg login` again' });
   }
   return { workspaceId: workspaceIdOf(body.access_token), token: body.access_token, refreshToken: body.refresh_token };
 }

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../error-codes.js';
 import { PpgError } from '../ppg-error.js';
 
 /** What must reach the user when a cloud database exists but could not be recorded where it was meant to go. */
@@ -16,7 +17,7 @@ export interface Recovery {
 export class CloudRecoveryError extends PpgError {
   readonly recovery: Recovery;
 
-  constructor(code: string, message: string, hint: string, recovery: Recovery, cause?: unknown) {
+  constructor(code: ErrorCode, message: string, hint: string, recovery: Recovery, cause?: unknown) {
     super(code, message, { hint, cause });
     this.name = 'CloudRecoveryError';
     this.recovery = recovery;

@@ -29,7 +29,7 @@ export async function resolveTokenSource(flagToken: string | undefined, env: Nod
   if (env.PRISMA_SERVICE_TOKEN) return fixed('env', env.PRISMA_SERVICE_TOKEN);
   const path = credentialsPath(env);
   const stored = await readStoredLogin(path);
-  if (!stored) throw new PpgError('missing_token', 'not logged in to Prisma Postgres', { hint: MISSING_TOKEN_HINT });
+  if (!stored) throw new PpgError('MISSING_TOKEN', 'not logged in to Prisma Postgres', { hint: MISSING_TOKEN_HINT });
   return storedSource(path, stored, endpoints);
 }
 
@@ -64,7 +64,7 @@ function storedSource(path: string, stored: StoredLogin, endpoints: CloudEndpoin
         } catch (error) {
           // A refresh token the server rejects is dead for good: forget the login (still the failing
           // one: we hold the lock) so the next run asks for a login.
-          if (error instanceof PpgError && error.code === 'session_expired') await removeStoredLogin(path);
+          if (error instanceof PpgError && error.code === 'SESSION_EXPIRED') await removeStoredLogin(path);
           throw error;
         }
         const next = { ...renewed, workspaceId: renewed.workspaceId ?? stored.workspaceId };
@@ -90,7 +90,7 @@ async function lockStore(path: string, timeoutMs: number): Promise<() => Promise
       retries: { retries: Math.ceil((timeoutMs + 5_000) / 100), factor: 1, minTimeout: 100, maxTimeout: 100 },
     });
   } catch (error) {
-    throw new PpgError('credentials_locked', `another ppg process is renewing the stored login (${path}.lock) and did not finish`, {
+    throw new PpgError('CREDENTIALS_LOCKED', `another ppg process is renewing the stored login (${path}.lock) and did not finish`, {
       hint: 'try again; if no other ppg runs, remove the .lock folder next to the stored login',
       cause: error,
     });

@@ -10,7 +10,7 @@ export async function readEnvFile(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new PpgError('env_read_failed', `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+    throw new PpgError('ENV_READ_FAILED', `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
       hint: 'check that it is a readable file',
       cause: error,
     });
@@ -39,7 +39,7 @@ export async function updateEnvFile(
       // A new file that will hold a password is readable by its owner only.
       await writeFileAtomic(path, result.text, options.secret ? { newFileMode: 0o600 } : {});
     } catch (error) {
-      throw new PpgError('env_write_failed', `cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is unchanged`, {
+      throw new PpgError('ENV_WRITE_FAILED', `cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is unchanged`, {
         hint: 'check that its folder exists and is writable',
         cause: error,
       });
@@ -58,7 +58,7 @@ export async function checkEnvWritable(path: string): Promise<void> {
   const target = await resolveWriteTarget(path);
   const problem = await writeProblem(target);
   if (problem === undefined) return;
-  throw new PpgError('env_not_writable', `cannot write ${path}${target === path ? '' : ` (a link to ${target})`}: ${problem}; nothing was created`, {
+  throw new PpgError('ENV_NOT_WRITABLE', `cannot write ${path}${target === path ? '' : ` (a link to ${target})`}: ${problem}; nothing was created`, {
     hint: 'fix the permissions (or pass another file) and run the command again',
   });
 }

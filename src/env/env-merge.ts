@@ -191,7 +191,7 @@ export function quoteValue(value: string, preferred: '"' | "'" | '`'): string {
     const body = quote === '"' ? value.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : value;
     return `${quote}${body}${quote}`;
   }
-  throw new PpgError('env_unrepresentable', 'the value cannot be written to .env: it contains every quote character', {
+  throw new PpgError('ENV_UNREPRESENTABLE', 'the value cannot be written to .env: it contains every quote character', {
     hint: 'remove the quote characters from the value',
   });
 }

@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorCodeOr } from '../error-codes.js';
 import { PpgError } from '../ppg-error.js';
 import type { DaemonConfig } from '../daemon/daemon-messages.js';
 import { readLogTail } from './daemon-log.js';
@@ -156,5 +157,6 @@ export async function startDetached(request: StartRequest): Promise<StartResult>
   if (answer.code === 'DAEMON_EXITED' || answer.code === 'DAEMON_TIMEOUT' || answer.code === 'DAEMON_FAILED') {
     throw await failedToStart(paths, `instance '${request.name}' failed to start: ${answer.message}`);
   }
-  throw new PpgError(answer.code, answer.message, answer.hint === undefined ? {} : { hint: answer.hint });
+  // The code came over IPC as a string: one we do not know (a newer daemon?) still fails as DAEMON_FAILED.
+  throw new PpgError(errorCodeOr(answer.code, 'DAEMON_FAILED'), answer.message, answer.hint === undefined ? {} : { hint: answer.hint });
 }

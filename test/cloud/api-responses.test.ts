@@ -43,7 +43,7 @@ describe('response validation', () => {
     ['project without id', { data: { name: 'n' } }],
     ['database without id', { data: { id: 'proj_1', database: { name: 'x' } } }],
   ])('parseCreatedProject rejects %s', (_name, body) => {
-    expect(() => parseCreatedProject(body)).toThrow(expect.objectContaining({ code: 'invalid_response' }));
+    expect(() => parseCreatedProject(body)).toThrow(expect.objectContaining({ code: 'INVALID_RESPONSE' }));
   });
 
   it('accepts a project created without a database', () => {
@@ -58,32 +58,32 @@ describe('response validation', () => {
   });
 
   it.each([[{}], [{ data: [{ name: 'no id' }] }], [null]])('parseRegions rejects %j', (body) => {
-    expect(() => parseRegions(body)).toThrow(expect.objectContaining({ code: 'invalid_response' }));
+    expect(() => parseRegions(body)).toThrow(expect.objectContaining({ code: 'INVALID_RESPONSE' }));
   });
 
   it('parsePage reads the cursor and stops when hasMore is false', () => {
     expect(parsePage(fixtureJson('projects.list.page1.json'))).toMatchObject({ nextCursor: 'cur_page2', hasMore: true });
     expect(parsePage(fixtureJson('projects.list.page2.json'))).toMatchObject({ nextCursor: null, hasMore: false });
-    expect(() => parsePage({ data: {} })).toThrow(expect.objectContaining({ code: 'invalid_response' }));
+    expect(() => parsePage({ data: {} })).toThrow(expect.objectContaining({ code: 'INVALID_RESPONSE' }));
   });
 
   it('checkRegion rejects unknown and unavailable regions, listing the available ones', () => {
     const regions = parseRegions(fixtureJson('regions.postgres.unavailable.json'));
     expect(checkRegion('eu-central-1', regions)).toBe('eu-central-1');
-    expect(() => checkRegion('mars-1', regions)).toThrow(expect.objectContaining({ code: 'invalid_region' }));
+    expect(() => checkRegion('mars-1', regions)).toThrow(expect.objectContaining({ code: 'INVALID_REGION' }));
     expect(() => checkRegion('eu-west-3', regions)).toThrow(
-      expect.objectContaining({ code: 'region_unavailable', hint: 'choose one of: us-east-1, us-west-1, eu-central-1, ap-northeast-1, ap-southeast-1' }),
+      expect.objectContaining({ code: 'REGION_UNAVAILABLE', hint: 'choose one of: us-east-1, us-west-1, eu-central-1, ap-northeast-1, ap-southeast-1' }),
     );
   });
 });
 
 describe('toManagementApiError', () => {
   it.each([
-    ['API error with hint', 400, fixtureJson('error.400.json'), { status: 400, code: 'validation_error', message: 'Invalid region', hint: 'Use one of the regions listed by GET /v1/regions/postgres.' }],
-    ['401 gets the login hint', 401, fixtureJson('error.401.json'), { code: 'unauthorized', hint: expect.stringContaining('ppg login') }],
-    ['worker 429', 429, fixtureJson('createdb.429.json'), { code: 'rate_limited', message: 'Rate limit exceeded. Please try again later.', hint: 'rate limited: wait 60s and try again' }],
-    ['programmatic 429', 429, fixtureJson('createdb.429.programmatic.json'), { code: 'RATE_LIMIT_EXCEEDED', status: 429 }],
-    ['non-JSON 400', 400, undefined, { code: 'invalid_response', message: 'unexpected response from the Prisma Management API (HTTP 400): <html>oops</html>' }],
+    ['API error with hint', 400, fixtureJson('error.400.json'), { status: 400, code: 'API_ERROR', apiCode: 'validation_error', message: 'Invalid region', hint: 'Use one of the regions listed by GET /v1/regions/postgres.' }],
+    ['401 gets the login hint', 401, fixtureJson('error.401.json'), { code: 'API_ERROR', apiCode: 'unauthorized', hint: expect.stringContaining('ppg login') }],
+    ['worker 429', 429, fixtureJson('createdb.429.json'), { code: 'API_ERROR', apiCode: 'rate_limited', message: 'Rate limit exceeded. Please try again later.', hint: 'rate limited: wait 60s and try again' }],
+    ['programmatic 429', 429, fixtureJson('createdb.429.programmatic.json'), { code: 'API_ERROR', apiCode: 'RATE_LIMIT_EXCEEDED', status: 429 }],
+    ['non-JSON 400', 400, undefined, { code: 'INVALID_RESPONSE', apiCode: undefined, message: 'unexpected response from the Prisma Management API (HTTP 400): <html>oops</html>' }],
     ['message with a URL is redacted', 400, { error: { code: 'x', message: 'bad postgres://u:secret@h/db' } }, { message: 'bad [REDACTED_URL]' }],
   ])('%s', (_name, status, json, expected) => {
     expect(toManagementApiError(status, json, '<html>oops</html>', '60')).toMatchObject(expected);

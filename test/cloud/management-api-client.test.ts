@@ -53,8 +53,8 @@ describe('ManagementApiClient against the fake cloud', () => {
     expect(fake.requests.map((r) => r.query)).toEqual([{ limit: '100' }, { limit: '100', cursor: 'cur_page2' }]);
   });
 
-  it('fails with missing_token and a login hint when there is no token at all', async () => {
-    await expect(client(env())).rejects.toMatchObject({ code: 'missing_token', hint: expect.stringContaining('PRISMA_SERVICE_TOKEN') });
+  it('fails with MISSING_TOKEN and a login hint when there is no token at all', async () => {
+    await expect(client(env())).rejects.toMatchObject({ code: 'MISSING_TOKEN', hint: expect.stringContaining('PRISMA_SERVICE_TOKEN') });
     expect(fake.requests).toEqual([]);
   });
 
@@ -74,7 +74,7 @@ describe('ManagementApiClient against the fake cloud', () => {
     await writeFile(join(configDir, 'auth.json'), fixture('auth.expired.json'));
     fake.scenario = 'invalid_grant';
     const api = await client(env());
-    await expect(api.listPostgresRegions()).rejects.toMatchObject({ code: 'session_expired', hint: 'run `ppg login` again' });
+    await expect(api.listPostgresRegions()).rejects.toMatchObject({ code: 'SESSION_EXPIRED', hint: 'run `ppg login` again' });
     await expect(stat(join(configDir, 'auth.json'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
@@ -82,33 +82,33 @@ describe('ManagementApiClient against the fake cloud', () => {
     const api = await client(env({ PRISMA_SERVICE_TOKEN: 'wrong' }));
     await expect(api.listPostgresRegions()).rejects.toMatchObject({
       status: 401,
-      code: 'token_rejected',
+      code: 'TOKEN_REJECTED',
       message: 'the Prisma Management API rejected PRISMA_SERVICE_TOKEN (HTTP 401): it is invalid, expired or revoked',
     });
     expect(fake.requests).toHaveLength(1);
   });
 
   it.each([
-    ['apierror', { status: 400, code: 'validation_error', message: 'Invalid region', hint: 'Use one of the regions listed by GET /v1/regions/postgres.' }],
-    ['badjson', { status: 400, code: 'invalid_response', message: 'unexpected response from the Prisma Management API (HTTP 400): <html><body>Bad Request</body></html>' }],
-    ['ratelimit', { status: 429, code: 'rate_limited', message: 'Rate limit exceeded. Please try again later.' }],
-    ['ratelimit-programmatic', { status: 429, code: 'RATE_LIMIT_EXCEEDED', hint: 'rate limited: wait 60s and try again' }],
+    ['apierror', { status: 400, code: 'API_ERROR', apiCode: 'validation_error', message: 'Invalid region', hint: 'Use one of the regions listed by GET /v1/regions/postgres.' }],
+    ['badjson', { status: 400, code: 'INVALID_RESPONSE', message: 'unexpected response from the Prisma Management API (HTTP 400): <html><body>Bad Request</body></html>' }],
+    ['ratelimit', { status: 429, code: 'API_ERROR', apiCode: 'rate_limited', message: 'Rate limit exceeded. Please try again later.' }],
+    ['ratelimit-programmatic', { status: 429, code: 'API_ERROR', apiCode: 'RATE_LIMIT_EXCEEDED', hint: 'rate limited: wait 60s and try again' }],
   ] as const)('scenario %s becomes a typed error', async (scenario, expected) => {
     fake.scenario = scenario;
     const api = await client(env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN }));
     await expect(api.createProject({ name: 'x', region: 'us-east-1' })).rejects.toMatchObject(expected);
   });
 
-  it('server down is network_error', async () => {
+  it('server down is NETWORK_ERROR', async () => {
     const e = { ...env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN }), PRISMA_MANAGEMENT_API_URL: await closedPortUrl() };
     const api = await client(e);
-    await expect(api.listPostgresRegions()).rejects.toMatchObject({ code: 'network_error', message: expect.stringContaining('ECONNREFUSED') });
+    await expect(api.listPostgresRegions()).rejects.toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('ECONNREFUSED') });
   });
 
   it('a server that never answers is a timeout', async () => {
     fake.scenario = 'timeout';
     const api = await client(env({ PRISMA_SERVICE_TOKEN: SERVICE_TOKEN, PPG_HTTP_TIMEOUT_MS: '200' }));
-    await expect(api.listPostgresRegions()).rejects.toMatchObject({ code: 'timeout' });
+    await expect(api.listPostgresRegions()).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('a stored login from Prisma-compatible auth.json is used as is', async () => {
@@ -120,6 +120,6 @@ describe('ManagementApiClient against the fake cloud', () => {
 
   it('an unreadable credentials file is a clear error', async () => {
     await writeFile(join(configDir, 'auth.json'), '{not json');
-    await expect(client(env())).rejects.toMatchObject({ code: 'credentials_invalid', hint: 'run `ppg logout` and then `ppg login`' });
+    await expect(client(env())).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID', hint: 'run `ppg logout` and then `ppg login`' });
   });
 });

@@ -33,8 +33,8 @@ describe('terminal prompts', () => {
     expect(await askYesNo('Create it?', output().stream, answering(line))).toBe(expected);
   });
 
-  it('end of input is an aborted error, not a hang on process.stdin', async () => {
-    await expect(askConfirm('Delete it?', output().stream, answering())).rejects.toMatchObject({ code: 'aborted' });
+  it('end of input is an ABORTED error, not a hang on process.stdin', async () => {
+    await expect(askConfirm('Delete it?', output().stream, answering())).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
   it('the pickers take a number or a name from the injected input', async () => {

@@ -49,12 +49,12 @@ describe('writeFileAtomic', () => {
 describe('updateEnvFile failures', () => {
   it('a .env that is a folder is a clear read error', async () => {
     await mkdir(join(dir, '.env'));
-    await expect(updateEnvFile(join(dir, '.env'), { A: '1' })).rejects.toMatchObject({ code: 'env_read_failed', message: `cannot read ${join(dir, '.env')} (EISDIR)` });
+    await expect(updateEnvFile(join(dir, '.env'), { A: '1' })).rejects.toMatchObject({ code: 'ENV_READ_FAILED', message: `cannot read ${join(dir, '.env')} (EISDIR)` });
   });
 
   it('a missing folder is a clear write error', async () => {
     const path = join(dir, 'nope', '.env');
-    await expect(updateEnvFile(path, { A: '1' })).rejects.toMatchObject({ code: 'env_write_failed', message: `cannot write ${path} (ENOENT); it is unchanged` });
+    await expect(updateEnvFile(path, { A: '1' })).rejects.toMatchObject({ code: 'ENV_WRITE_FAILED', message: `cannot write ${path} (ENOENT); it is unchanged` });
   });
 });
 
@@ -98,6 +98,6 @@ describe('symlinks, new-file modes and the writable check', () => {
     const path = await make();
     const problem = why();
     if (problem === undefined) await expect(checkEnvWritable(path)).resolves.toBeUndefined();
-    else await expect(checkEnvWritable(path)).rejects.toMatchObject({ code: 'env_not_writable', message: `cannot write ${path}: ${problem}; nothing was created` });
+    else await expect(checkEnvWritable(path)).rejects.toMatchObject({ code: 'ENV_NOT_WRITABLE', message: `cannot write ${path}: ${problem}; nothing was created` });
   });
 });

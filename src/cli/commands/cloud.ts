@@ -29,7 +29,7 @@ export function register(program: Command, io: CliIo): void {
     .action(async (projectId: string, flags: { yes?: boolean; token?: string }) => {
       const interactive = canAsk(io);
       if (!flags.yes && !interactive) {
-        throw new PpgError('usage', `refusing to delete ${projectId} without confirmation`, { hint: `run \`ppg cloud rm ${projectId} --yes\``, exitCode: 2 });
+        throw new PpgError('USAGE', `refusing to delete ${projectId} without confirmation`, { hint: `run \`ppg cloud rm ${projectId} --yes\``, exitCode: 2 });
       }
       const { removeCloudProject } = await import('../../cloud/cloud-projects.js');
       const { askConfirm } = await import('../../cloud/terminal-prompt.js');

@@ -73,9 +73,12 @@ export function register(program: Command, io: CliIo): void {
     });
 }
 
-/** Every failure in --json mode is a create-db style error object on stdout. */
+/**
+ * Every failure in --json mode is a create-db style error object on stdout. create-db names its errors in
+ * lower snake case (`invalid_region`, `network_error`, `invalid_ttl`); ours are the same names upper-cased.
+ */
 function jsonFailure(error: unknown): string {
-  const code = isPpgError(error) ? error.code : 'unexpected_error';
+  const code = isPpgError(error) ? error.code.toLowerCase() : 'unexpected_error';
   return JSON.stringify({ success: false, error: code, message: error instanceof Error ? error.message : String(error) }, null, 2);
 }
 
@@ -106,7 +109,8 @@ async function createAction(io: CliIo, flags: CreateDbFlags, invokedAs: string):
       printed = true;
     }
     if (!result.success) {
-      throw new PpgError(result.error, result.message, { hint: hintFor(result.error, result.status) });
+      // Exit 1 with create-db's message; its own name for the failure (`rate_limit_exceeded` …) is in --json.
+      throw new PpgError('CREATE_DB_FAILED', result.message, { hint: hintFor(result.error, result.status) });
     }
     if (flags.json) return;
     if (flags.quiet) {

@@ -31,13 +31,13 @@ export function register(program: Command, io: CliIo): void {
       const usage = flags.db && flags.local ? 'choose one of --db and --local' : !flags.db && !flags.local ? 'choose --db or --local' : undefined;
       const localExtras = flags.local && (flags.region || flags.name || flags.force || flags.token || flags.project);
       if (flags.project !== undefined && (flags.region || flags.name || flags.force)) {
-        throw new PpgError('usage', '--project links an existing project; --region, --name and --force are for creating one', {
+        throw new PpgError('USAGE', '--project links an existing project; --region, --name and --force are for creating one', {
           hint: 'run `ppg init --db --project <id|name>` alone',
           exitCode: 2,
         });
       }
       if (usage || localExtras) {
-        throw new PpgError('usage', usage ?? '--local takes no other option', {
+        throw new PpgError('USAGE', usage ?? '--local takes no other option', {
           hint: 'run `ppg init --db` to switch to Prisma Postgres, `ppg init --local` to switch back',
           exitCode: 2,
         });
