@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { FakeCloud } from './fake-cloud.js';
 
 /**
@@ -15,7 +16,7 @@ import { FakeCloud } from './fake-cloud.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'ppg.js');
 
-export function assertBuilt(): void {
+function assertBuilt(): void {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cloud', 'init-db.js'))) throw new Error('dist is missing: run `npm run build` before the cloud e2e tests');
 }
 
@@ -34,6 +35,11 @@ export class CloudSandbox {
     readonly project: string,
     readonly configDir: string,
   ) {}
+
+  /** The project's `.env` (the file `ppg init --db` and `create-db -e` edit). */
+  get envPath(): string {
+    return join(this.project, '.env');
+  }
 
   static async create(): Promise<CloudSandbox> {
     const root = await mkdtemp(join(tmpdir(), 'ppg-cloud-e2e-'));
@@ -87,4 +93,27 @@ export class CloudSandbox {
     await this.fake.close();
     await rm(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Gives every test of the file a fresh CloudSandbox (after checking once that dist/ is built) and closes
+ * it after the test, whether it passed or not. `prepare` runs on each new sandbox before the test
+ * (a project marker, a stored login). Returns a getter for the current test's sandbox.
+ */
+export function useCloudSandbox(prepare?: (box: CloudSandbox) => Promise<void>): () => CloudSandbox {
+  let current: CloudSandbox | undefined;
+  beforeAll(() => assertBuilt());
+  beforeEach(async () => {
+    current = await CloudSandbox.create();
+    await prepare?.(current);
+  });
+  afterEach(async () => {
+    const box = current;
+    current = undefined;
+    await box?.close();
+  });
+  return () => {
+    if (!current) throw new Error('no sandbox: useCloudSandbox() provides one only inside a test');
+    return current;
+  };
 }

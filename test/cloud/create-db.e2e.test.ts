@@ -1,53 +1,45 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt, CloudSandbox } from './cloud-sandbox.js';
+import { describe, expect, it } from 'vitest';
+import { useCloudSandbox } from './cloud-sandbox.js';
 import { closedPortUrl, DIRECT_URL, fixtureJson, type Scenario } from './fake-cloud.js';
 
 const CLAIM = 'https://claim.test/claim?projectID=proj_test1&utm_source=create-db&utm_medium=cli';
 
-let box: CloudSandbox;
-
-beforeAll(() => assertBuilt());
-beforeEach(async () => {
-  box = await CloudSandbox.create();
-});
-afterEach(async () => {
-  await box.close();
-});
+const box = useCloudSandbox();
 
 function createBody(index = -1): Record<string, unknown> {
-  const creates = box.fake.requests.filter((r) => r.path === '/create');
+  const creates = box().fake.requests.filter((r) => r.path === '/create');
   return JSON.parse(creates.at(index)?.body ?? 'null') as Record<string, unknown>;
 }
 
 describe('ppg create-db (built CLI against the fake worker)', () => {
   it('--json prints create-db 1.2.x keys in order after health and region checks', async () => {
-    const result = await box.run(['create-db', '--json', '--region', 'eu-central-1']);
+    const result = await box().run(['create-db', '--json', '--region', 'eu-central-1']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const json = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(['success', 'connectionString', 'claimUrl', 'deletionDate', 'region', 'name', 'projectId']);
     expect(json).toMatchObject({ success: true, connectionString: DIRECT_URL, claimUrl: CLAIM, region: 'eu-central-1', projectId: 'proj_test1' });
-    expect(box.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health', 'GET /regions', 'POST /create']);
+    expect(box().fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health', 'GET /regions', 'POST /create']);
     const body = createBody();
     expect(Object.keys(body)).toEqual(['region', 'name', 'utm_source', 'source']);
     expect(body).toMatchObject({ region: 'eu-central-1', utm_source: 'create-db', source: 'cli' });
     expect(new Date(body.name as string).toISOString()).toBe(body.name);
     // deletionDate is name + 24 h, computed client-side from the same clock reading.
     expect(Date.parse(json.deletionDate as string) - Date.parse(body.name as string)).toBe(86_400_000);
-    expect(box.fake.requests[2]?.headers['content-type']).toBe('application/json');
-    expect(box.fake.requests[2]?.headers['user-agent']).toMatch(/^ppg-dev\//);
+    expect(box().fake.requests[2]?.headers['content-type']).toBe('application/json');
+    expect(box().fake.requests[2]?.headers['user-agent']).toMatch(/^ppg-dev\//);
   });
 
   it('create-pg -q prints only the connection string; --ttl is sent as ttlMs; -u adds userAgent', async () => {
-    const result = await box.run(['create-pg', '-q', '--ttl', '2h', '-u', 'my-tool/1']);
+    const result = await box().run(['create-pg', '-q', '--ttl', '2h', '-u', 'my-tool/1']);
     expect(result).toEqual({ code: 0, stdout: `${DIRECT_URL}\n`, stderr: '' });
     expect(createBody()).toEqual({ region: 'us-east-1', name: createBody().name, utm_source: 'create-pg', userAgent: 'my-tool/1', source: 'cli', ttlMs: 7_200_000 });
   });
 
   it('human output: URLs on stdout, progress on stderr', async () => {
-    const result = await box.run(['create-postgres']);
+    const result = await box().run(['create-postgres']);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       `Connection String:\n${DIRECT_URL}\nClaim your database to keep it for free:\n${CLAIM.replace('create-db', 'create-postgres')}\n`,
@@ -56,9 +48,9 @@ describe('ppg create-db (built CLI against the fake worker)', () => {
   });
 
   it('--env replaces DATABASE_URL and CLAIM_URL in place, keeping the old values as comments (the old claim URL still claims the old database)', async () => {
-    const envPath = join(box.project, '.env.test');
+    const envPath = join(box().project, '.env.test');
     await writeFile(envPath, '# keep\r\nDATABASE_URL="postgres://old/db"\r\nOTHER=1\r\nCLAIM_URL=https://old\r\n');
-    const result = await box.run(['create-db', '--env', '.env.test']);
+    const result = await box().run(['create-db', '--env', '.env.test']);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`Wrote DATABASE_URL and CLAIM_URL to ${envPath}\n`);
     expect(await readFile(envPath, 'utf8')).toBe(
@@ -68,49 +60,49 @@ describe('ppg create-db (built CLI against the fake worker)', () => {
   });
 
   it('--json with --env does not write the file (as create-db) and says so', async () => {
-    const result = await box.run(['create-db', '--json', '--env', '.env']);
+    const result = await box().run(['create-db', '--json', '--env', '.env']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('warning: --env is not written in --json mode (as in create-db); .env is unchanged.\n');
-    await expect(readFile(join(box.project, '.env'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readFile(join(box().project, '.env'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('-i picks the region from the list (answer piped on stdin)', async () => {
-    const result = await box.run(['create-db', '-i', '-q'], box.env(), '');
+    const result = await box().run(['create-db', '-i', '-q'], box().env(), '');
     // --quiet ignores --interactive, as in create-db.
     expect(result.code).toBe(0);
     expect(createBody().region).toBe('us-east-1');
-    const picked = await box.run(['create-db', '-i', '--json'], box.env(), '2\n');
+    const picked = await box().run(['create-db', '-i', '--json'], box().env(), '2\n');
     expect(picked.code).toBe(0);
     expect(createBody().region).toBe('us-west-1');
     expect(picked.stderr).toContain('  2) us-west-1 - US West (N. California)\n');
   });
 
   it('an invalid region is a clean error, also in --json mode, before any request', async () => {
-    const result = await box.run(['create-db', '-r', 'mars-1', '--json']);
+    const result = await box().run(['create-db', '-r', 'mars-1', '--json']);
     expect(result).toEqual({
       code: 1,
       stdout: `${JSON.stringify({ success: false, error: 'invalid_region', message: 'Invalid region: mars-1.' }, null, 2)}\n`,
       stderr: 'error: Invalid region: mars-1.\nhint: allowed regions are ap-southeast-1, ap-northeast-1, eu-central-1, eu-west-3, us-east-1, us-west-1\n',
     });
-    expect(box.fake.requests).toEqual([]);
+    expect(box().fake.requests).toEqual([]);
   });
 
   it('a region the service lists as unavailable is rejected with the available list', async () => {
-    box.fake.scenario = 'region-unavailable';
-    const result = await box.run(['create-db', '-r', 'eu-west-3']);
+    box().fake.scenario = 'region-unavailable';
+    const result = await box().run(['create-db', '-r', 'eu-west-3']);
     expect(result).toEqual({
       code: 1,
       stdout: '',
       stderr: 'error: Invalid region: eu-west-3. Available regions: us-east-1, us-west-1, eu-central-1, ap-northeast-1, ap-southeast-1\nhint: pick one of the available regions, or run with --interactive\n',
     });
-    expect(box.fake.requests.map((r) => r.path)).toEqual(['/health', '/regions']);
+    expect(box().fake.requests.map((r) => r.path)).toEqual(['/health', '/regions']);
   });
 
   it('an invalid --ttl is rejected before any request', async () => {
-    const result = await box.run(['create-db', '--ttl', '99h', '--json']);
+    const result = await box().run(['create-db', '--ttl', '99h', '--json']);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toEqual({ success: false, error: 'invalid_ttl', message: 'Invalid ttl "99h". Allowed range is 30m to 24h.' });
-    expect(box.fake.requests).toEqual([]);
+    expect(box().fake.requests).toEqual([]);
   });
 
   const errors: Array<[Scenario, Record<string, unknown>, string]> = [
@@ -135,21 +127,21 @@ describe('ppg create-db (built CLI against the fake worker)', () => {
   ];
 
   it.each(errors)('%s → the create-db error object on stdout, one line plus hint on stderr, exit 1', async (scenario, expected, hint) => {
-    const envPath = join(box.project, '.env');
+    const envPath = join(box().project, '.env');
     await writeFile(envPath, 'KEEP=1');
-    box.fake.scenario = scenario;
-    const json = await box.run(['create-db', '--json']);
+    box().fake.scenario = scenario;
+    const json = await box().run(['create-db', '--json']);
     expect(json.code).toBe(1);
     expect(json.stdout).toBe(`${JSON.stringify(expected, null, 2)}\n`);
     expect(json.stderr).toBe(`error: ${expected.message as string}\n${hint}\n`);
-    const human = await box.run(['create-db', '--env', '.env']);
+    const human = await box().run(['create-db', '--env', '.env']);
     expect(human).toEqual({ code: 1, stdout: '', stderr: `Creating database in us-east-1...\nerror: ${expected.message as string}\n${hint}\n` });
     expect(await readFile(envPath, 'utf8')).toBe('KEEP=1');
   });
 
   it('server down: "Cannot reach" with a hint, as JSON too', async () => {
     const down = await closedPortUrl();
-    const result = await box.run(['create-db', '--json', '-r', 'eu-central-1'], box.env({ CREATE_DB_WORKER_URL: down }));
+    const result = await box().run(['create-db', '--json', '-r', 'eu-central-1'], box().env({ CREATE_DB_WORKER_URL: down }));
     expect(result).toEqual({
       code: 1,
       stdout: `${JSON.stringify({ success: false, error: 'network_error', message: 'Cannot reach Prisma Postgres API server.' }, null, 2)}\n`,
@@ -160,16 +152,16 @@ describe('ppg create-db (built CLI against the fake worker)', () => {
 
 describe('ppg create-db regions', () => {
   it('--json prints the available regions as the service sent them', async () => {
-    box.fake.scenario = 'region-unavailable';
-    const result = await box.run(['create-db', 'regions', '--json']);
+    box().fake.scenario = 'region-unavailable';
+    const result = await box().run(['create-db', 'regions', '--json']);
     expect(result.code).toBe(0);
     const expected = (fixtureJson('regions.postgres.unavailable.json').data as Array<{ status: string }>).filter((r) => r.status === 'available');
     expect(result.stdout).toBe(`${JSON.stringify(expected, null, 2)}\n`);
-    expect(box.fake.requests.map((r) => r.path)).toEqual(['/health', '/regions']);
+    expect(box().fake.requests.map((r) => r.path)).toEqual(['/health', '/regions']);
   });
 
   it('prints one `id - name` line per region (also as create-pg)', async () => {
-    const result = await box.run(['create-pg', 'regions']);
+    const result = await box().run(['create-pg', 'regions']);
     expect(result).toEqual({
       code: 0,
       stdout: 'us-east-1 - US East (N. Virginia)\nus-west-1 - US West (N. California)\neu-west-3 - Europe (Paris)\neu-central-1 - Europe (Frankfurt)\nap-northeast-1 - Asia Pacific (Tokyo)\nap-southeast-1 - Asia Pacific (Singapore)\n',
@@ -189,7 +181,7 @@ describe('the package library API (built, imported by package name)', () => {
     ].join('\n');
     const { spawn } = await import('node:child_process');
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box.env() });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box().env() });
       let stdout = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.on('error', reject);
@@ -202,7 +194,7 @@ describe('the package library API (built, imported by package name)', () => {
     expect(parsed.bad).toEqual({ success: false, error: 'invalid_ttl', message: 'Invalid ttl "99h". Allowed range is 30m to 24h.' });
     expect(parsed.badGuard).toBe(true);
     expect(createBody()).toMatchObject({ region: 'eu-central-1', utm_source: 'create-db', userAgent: 'lib-test', source: 'programmatic' });
-    expect(box.fake.requests.map((r) => r.path)).toEqual(['/regions', '/create']);
+    expect(box().fake.requests.map((r) => r.path)).toEqual(['/regions', '/create']);
   });
 
   it('exports RegionSchema, CreateFlags and RegionsFlags with parse/safeParse, as create-db 1.2.x', async () => {
@@ -217,7 +209,7 @@ describe('the package library API (built, imported by package name)', () => {
     ].join('\n');
     const { spawn } = await import('node:child_process');
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box.env() });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box().env() });
       let stdout = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.on('error', reject);
@@ -236,19 +228,19 @@ describe('the package library API (built, imported by package name)', () => {
 
 describe('create-db parity: create subcommand, --ttl in any case, --copy, --open', () => {
   it('`create-db create` is the default command under its own name', async () => {
-    const result = await box.run(['create-db', 'create', '-q', '--ttl', '2H']);
+    const result = await box().run(['create-db', 'create', '-q', '--ttl', '2H']);
     expect(result).toEqual({ code: 0, stdout: `${DIRECT_URL}\n`, stderr: '' });
     expect(createBody()).toMatchObject({ utm_source: 'create-db', ttlMs: 7_200_000 });
   });
 
   it('--ttl is case-insensitive (30M)', async () => {
-    expect((await box.run(['create-pg', '-q', '-t', '30M'])).code).toBe(0);
+    expect((await box().run(['create-pg', '-q', '-t', '30M'])).code).toBe(0);
     expect(createBody()).toMatchObject({ utm_source: 'create-pg', ttlMs: 1_800_000 });
   });
 
   it('--copy without any clipboard tool and --open without any opener: a clear warning each, the URLs printed, exit 0', async () => {
-    const noTools = box.env({ PATH: join(box.root, 'empty-bin'), PPG_NO_BROWSER: '' });
-    const result = await box.run(['create-db', '--copy', '--open'], noTools);
+    const noTools = box().env({ PATH: join(box().root, 'empty-bin'), PPG_NO_BROWSER: '' });
+    const result = await box().run(['create-db', '--copy', '--open'], noTools);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`${DIRECT_URL}\n`);
     expect(result.stdout).toContain(`${CLAIM}\n`);
@@ -257,7 +249,7 @@ describe('create-db parity: create subcommand, --ttl in any case, --copy, --open
   });
 
   it('--open with PPG_NO_BROWSER set says it did not open one', async () => {
-    const result = await box.run(['create-db', '-q', '-o']);
+    const result = await box().run(['create-db', '-q', '-o']);
     expect(result).toEqual({
       code: 0,
       stdout: `${DIRECT_URL}\n`,
@@ -268,12 +260,12 @@ describe('create-db parity: create subcommand, --ttl in any case, --copy, --open
 
 describe('ppg create-db --env: where it writes, and never losing the URL', () => {
   it('a bare -e from a subfolder writes the project root .env (0600 when new), as init --db and ppg dev --env do', async () => {
-    await writeFile(join(box.project, 'package.json'), '{}\n');
-    const sub = join(box.project, 'packages', 'api');
+    await writeFile(join(box().project, 'package.json'), '{}\n');
+    const sub = join(box().project, 'packages', 'api');
     await mkdir(sub, { recursive: true });
-    const result = await box.run(['create-db', '-e'], box.env(), undefined, sub);
+    const result = await box().run(['create-db', '-e'], box().env(), undefined, sub);
     expect(result.code).toBe(0);
-    const envPath = join(box.project, '.env');
+    const envPath = join(box().project, '.env');
     expect(result.stderr).toContain(`Wrote DATABASE_URL and CLAIM_URL to ${envPath}\n`);
     expect(await readFile(envPath, 'utf8')).toBe(`DATABASE_URL="${DIRECT_URL}"\nCLAIM_URL="${CLAIM}"\n`);
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
@@ -281,23 +273,23 @@ describe('ppg create-db --env: where it writes, and never losing the URL', () =>
   });
 
   it('an -e path that cannot be written fails before anything is created', async () => {
-    const result = await box.run(['create-db', '-e', 'missing/.env']);
-    const path = join(box.project, 'missing', '.env');
+    const result = await box().run(['create-db', '-e', 'missing/.env']);
+    const path = join(box().project, 'missing', '.env');
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: `error: cannot write ${path}: its folder ${join(box.project, 'missing')} does not exist; nothing was created\nhint: fix the permissions (or pass another file) and run the command again\n`,
+      stderr: `error: cannot write ${path}: its folder ${join(box().project, 'missing')} does not exist; nothing was created\nhint: fix the permissions (or pass another file) and run the command again\n`,
     });
-    expect(box.fake.requests).toEqual([]);
+    expect(box().fake.requests).toEqual([]);
   });
 
   it.each([[[] as string[]], [['--quiet']]])('a write failure after creation still prints the URL and the claim URL (%j), then one error and a hint', async (extra) => {
-    const envPath = join(box.project, '.env');
-    box.fake.onProjectCreated = async () => {
+    const envPath = join(box().project, '.env');
+    box().fake.onProjectCreated = async () => {
       await rm(envPath, { force: true });
       await mkdir(join(envPath, 'blocker'), { recursive: true });
     };
-    const result = await box.run(['create-db', '-e', ...extra]);
+    const result = await box().run(['create-db', '-e', ...extra]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${DIRECT_URL}\n`);
     expect(result.stdout).toContain(`${CLAIM}\n`);
@@ -311,8 +303,8 @@ describe('ppg create-db --env: where it writes, and never losing the URL', () =>
 
 describe('create-db failures say what failed', () => {
   it('a 5xx from /create says the service failed, not "check the flags"', async () => {
-    box.fake.scenario = 'create-5xx';
-    const result = await box.run(['create-db']);
+    box().fake.scenario = 'create-5xx';
+    const result = await box().run(['create-db']);
     expect(result).toEqual({
       code: 1,
       stdout: '',
@@ -321,19 +313,19 @@ describe('create-db failures say what failed', () => {
   });
 
   it.each([[['create-db', '-r', 'eu-central-1']], [['create-db', 'regions']]])('a failing /regions is a service error with a hint, also as JSON (%j)', async (args) => {
-    box.fake.scenario = 'regions-5xx';
+    box().fake.scenario = 'regions-5xx';
     const message = 'the Prisma Postgres create-db service failed: GET /regions answered HTTP 503';
-    const human = await box.run(args);
+    const human = await box().run(args);
     expect(human).toEqual({ code: 1, stdout: '', stderr: `error: ${message}\nhint: the service is having trouble; try again later or visit https://www.prisma-status.com/\n` });
-    const json = await box.run([...args, '--json']);
+    const json = await box().run([...args, '--json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual({ success: false, error: 'service_unavailable', message });
   });
 
   it('a /health that does not answer in time says "timed out", not "cannot reach"', async () => {
-    box.fake.scenario = 'health-slow';
-    const result = await box.run(['create-db', '--json'], box.env({ PPG_HTTP_TIMEOUT_MS: '500' }));
-    const message = `the Prisma Postgres create-db service at ${box.fake.url} timed out (no answer within 500ms)`;
+    box().fake.scenario = 'health-slow';
+    const result = await box().run(['create-db', '--json'], box().env({ PPG_HTTP_TIMEOUT_MS: '500' }));
+    const message = `the Prisma Postgres create-db service at ${box().fake.url} timed out (no answer within 500ms)`;
     expect(result).toEqual({
       code: 1,
       stdout: `${JSON.stringify({ success: false, error: 'timeout', message }, null, 2)}\n`,
