@@ -18,6 +18,8 @@ describe('ppg dev and Prisma', () => {
     const server = spawnPpg(['dev'], { env: box().env, cwd: box().project });
     await server.waitFor(/^# DATABASE_URL="prisma\+postgres:\S+"$/m);
     const out = server.stdout();
+    // The sandbox's base port and both neighbours were free when it was made (see freeBasePort), so the
+    // layout prisma dev users have (HTTP one below the database, shadow one above) shows up exactly.
     const base = box().basePort;
     const databaseUrl = /^DATABASE_URL="(\S+)"$/m.exec(out)![1]!;
     const shadowUrl = /^SHADOW_DATABASE_URL="(\S+)"$/m.exec(out)![1]!;
@@ -65,14 +67,15 @@ describe('ppg dev and Prisma', () => {
     const started = await ppg(['dev', '--detach', '--env']);
     expect(started.code, started.stderr).toBe(0);
     const url = urlFrom(started);
-    const base = box().basePort;
+    // The ports the product chose (not assumed from the base port: any of them may have moved on).
+    const [row] = JSON.parse((await ppg(['dev', 'ls', '--json'])).stdout) as { port: number; httpPort: number; shadowPort: number }[];
     expect(started.stderr).toContain(`${envPath}: updated DATABASE_URL`);
     expect(await readFile(envPath, 'utf8')).toBe(
       '# secrets\r\nAPI_TOKEN=abc # inline\r\n' +
         '# DATABASE_URL (before ppg dev --env): "postgresql://u:p@db.prisma.io:5432/postgres?sslmode=require"\r\n' +
-        `DATABASE_URL="postgres://postgres:postgres@localhost:${base}/template1?sslmode=disable"\r\n` +
+        `DATABASE_URL="postgres://postgres:postgres@localhost:${row!.port}/template1?sslmode=disable"\r\n` +
         "export OTHER='x y'\r\n" +
-        `SHADOW_DATABASE_URL="postgres://postgres:postgres@localhost:${base + 1}/template1?sslmode=disable"\r\n`,
+        `SHADOW_DATABASE_URL="postgres://postgres:postgres@localhost:${row!.shadowPort}/template1?sslmode=disable"\r\n`,
     );
     // Idempotent: a second run changes nothing.
     const text = await readFile(envPath, 'utf8');
@@ -85,7 +88,7 @@ describe('ppg dev and Prisma', () => {
     const other = path.join(box().project, 'other.env');
     await writeFile(other, 'DATABASE_URL="prisma+postgres://localhost:51213/?api_key=old"\n');
     expect((await ppg(['dev', '--detach', '--env', 'other.env'])).code).toBe(0);
-    expect(await readFile(other, 'utf8')).toMatch(new RegExp(`^# DATABASE_URL \\(before ppg dev --env\\): "prisma\\+postgres://localhost:51213/\\?api_key=old"\nDATABASE_URL="prisma\\+postgres://localhost:${base - 1}/\\?api_key=[A-Za-z0-9_-]+"\nSHADOW_DATABASE_URL=`));
+    expect(await readFile(other, 'utf8')).toMatch(new RegExp(`^# DATABASE_URL \\(before ppg dev --env\\): "prisma\\+postgres://localhost:51213/\\?api_key=old"\nDATABASE_URL="prisma\\+postgres://localhost:${row!.httpPort}/\\?api_key=[A-Za-z0-9_-]+"\nSHADOW_DATABASE_URL=`));
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { collectLeaks } from './leak-check.js';
 import { makeSandbox, type Sandbox } from './temp-state.js';
 
 /**
- * Gives every test a fresh sandbox (temp PPG_DEV_HOME, project folder, port window) and, after it,
+ * Gives every test a fresh sandbox (temp PPG_DEV_HOME, project folder, a free base port) and, after it,
  * fails the test if it left a process, lock or listening port behind. Leaks are killed and the
  * sandbox is deleted either way (one hook, so a failing check cannot skip the cleanup).
  * Returns a getter for the current test's sandbox.

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -8,30 +9,32 @@ import path from 'node:path';
  */
 export const SHARED_TEMPLATES = path.join(os.tmpdir(), 'ppg-dev-test-templates');
 
-const PORT_CLAIMS = path.join(os.tmpdir(), 'ppg-dev-test-port-windows');
-/** A claim older than this belongs to a test run that died; it is taken over. */
-const STALE_CLAIM_MS = 15 * 60 * 1000;
+/** Listens on 127.0.0.1:`port` (0: any free port) and closes again; the port it got, or null when taken. */
+function probePort(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
 
 /**
- * Claims a 100-port window in 20000–31999 (away from 51214, below Linux's ephemeral range) with an
- * atomic mkdir, so parallel test files never share one and tests can assert exact ports.
+ * A base port for PPG_DEV_BASE_PORT that the kernel says is free, with its neighbours (the Prisma HTTP
+ * port defaults to base - 1, the shadow port to base + 1): port 0 picks it, so no fixed window of this
+ * machine has to be free and parallel sandboxes do not share one. Between this probe and the daemon's
+ * bind another process may still take one; the product then moves on to the next free port, so tests
+ * read the ports it reports and only the Prisma layout test relies on base - 1 and base + 1.
  */
-async function claimPortWindow(): Promise<{ basePort: number; release: () => Promise<void> }> {
-  await mkdir(PORT_CLAIMS, { recursive: true });
-  const windows = Array.from({ length: 120 }, (_, index) => index).sort(() => Math.random() - 0.5);
-  for (const window of windows) {
-    const claim = path.join(PORT_CLAIMS, String(window));
-    try {
-      await mkdir(claim);
-    } catch {
-      const age = Date.now() - (await stat(claim).then((info) => info.mtimeMs, () => Date.now()));
-      if (age < STALE_CLAIM_MS) continue;
-      await utimes(claim, new Date(), new Date()).catch(() => undefined);
-    }
-    // +1: the Prisma HTTP port defaults to basePort - 1, which must stay inside the window.
-    return { basePort: 20_000 + window * 100 + 1, release: () => rm(claim, { recursive: true, force: true }) };
+async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = await probePort(0);
+    if (base === null || base < 2 || base > 65534) continue;
+    if ((await probePort(base - 1)) !== null && (await probePort(base + 1)) !== null) return base;
   }
-  throw new Error(`no free port window left in ${PORT_CLAIMS}`);
+  throw new Error('no free port with free neighbours found in 20 tries');
 }
 
 export interface Sandbox {
@@ -41,6 +44,7 @@ export interface Sandbox {
   project: string;
   /** process.env plus PPG_DEV_HOME and a per-sandbox default port, so parallel test files do not fight over 51214. */
   env: NodeJS.ProcessEnv;
+  /** PPG_DEV_BASE_PORT: free when the sandbox was made (see freeBasePort), not promised to stay free. */
   basePort: number;
   /** Makes another project folder inside the sandbox. */
   makeProject(name: string): Promise<string>;
@@ -60,13 +64,10 @@ export async function makeSandbox(): Promise<Sandbox> {
     return dir;
   };
   const project = await makeProject('app');
-  const { basePort, release } = await claimPortWindow();
+  const basePort = await freeBasePort();
   // The daemon's Unix socket goes into the sandbox too, never into the machine's /var/run/postgresql.
   const env: NodeJS.ProcessEnv = { ...process.env, PPG_DEV_HOME: home, PPG_DEV_BASE_PORT: String(basePort), PPG_DEV_SOCKET_DIR: home };
   delete env.PPG_DEBUG;
-  const cleanup = async (): Promise<void> => {
-    await rm(top, { recursive: true, force: true });
-    await release();
-  };
+  const cleanup = (): Promise<void> => rm(top, { recursive: true, force: true });
   return { home, project, env, basePort, makeProject, cleanup };
 }
