@@ -116,13 +116,13 @@ describe.each(transports)('Prisma Client 7 over %s', (label, makeClient) => {
     let others: Promise<unknown[]> | undefined;
     const result = await prisma.$transaction(async (tx: Client) => {
       const user = await tx.user.create({ data: { email } });
-      // Other requests start while the transaction is open; they must neither fail nor see its rows early.
+      // Other requests start while the transaction is open (Promise.all sends them now, the transaction has two
+      // more round trips to go); they queue behind it at the server and must neither fail nor see its rows early.
       others = Promise.all([
         prisma.user.findMany({ where: { email: { startsWith: `crud-${tag}` } } }),
         prisma.user.create({ data: { email: `itx-other-${tag}@example.com` } }),
         prisma.post.count(),
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 100));
       await tx.post.create({ data: { title: 'in tx', authorId: user.id } });
       return tx.user.findUnique({ where: { email }, include: { posts: true } });
     });
@@ -144,6 +144,7 @@ describe.each(transports)('Prisma Client 7 over %s', (label, makeClient) => {
       prisma.$transaction(
         async (tx: Client) => {
           await tx.user.create({ data: { email: `expired-${tag}@example.com` } });
+          // The 100 ms timeout must pass: the elapsed time is what is tested, there is no condition to poll.
           await new Promise((resolve) => setTimeout(resolve, 400));
           await tx.user.count();
         },

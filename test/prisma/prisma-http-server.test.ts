@@ -115,6 +115,7 @@ describe('prisma http server', () => {
 
     const short = await call('/transaction/start', { method: 'POST', body: JSON.stringify({ maxWait: 2000, timeout: 100 }) });
     const { id: shortId } = (await short.json()) as { id: string };
+    // The 100 ms timeout must pass: the elapsed time is what is tested (polling with commit would end it).
     await new Promise((resolve) => setTimeout(resolve, 400));
     const expired = await call(`/transaction/${shortId}/commit`, { method: 'POST' });
     expect(expired.status).toBe(409);

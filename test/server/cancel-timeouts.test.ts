@@ -152,7 +152,7 @@ describe('idle_in_transaction_session_timeout (server in a child process)', () =
     const other = await childShared.bag.connect();
     await idler.query('create table idle_t (v text)');
     await idler.query("set idle_in_transaction_session_timeout = '600ms'");
-    // Idle outside a transaction is fine.
+    // Idle outside a transaction is fine: a window past the 600 ms timeout in which no FATAL may come.
     await delay(900);
     expect((await idler.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
     await idler.query('begin');
@@ -163,7 +163,7 @@ describe('idle_in_transaction_session_timeout (server in a child process)', () =
     const fatal = idler.errors[0] as Error & { code?: string; severity?: string };
     expect(fatal.code).toBe('25P03');
     expect((await rejectionOf(idler.query('select 1'))).message).toMatch(/terminat|not queryable|closed|ended/i);
-    // The timeout of one client does not apply to another.
+    // The timeout of one client does not apply to another: idle in a transaction past 600 ms, nothing may end it.
     await other.query('begin');
     await delay(900);
     await other.query("insert into idle_t values ('other')");

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { dataRows, delay, fe, waitFor, RawExchange, rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
+import { dataRows, fe, waitFor, RawExchange, rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
 
 const shared = useSharedServer(startTestServer);
 
@@ -96,7 +96,7 @@ describe('many clients on one engine', () => {
     const b = await shared.bag.connect();
     // B queues behind A's open transaction.
     const bQuery = b.query("select count(*)::int as n from ghost_t where v = 'ghost'");
-    await delay(100);
+    await waitFor(() => shared.srv.server.waitingClients() === 1, 20_000, "B to queue behind A's transaction");
     (a as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
     const bRes = await bQuery;
     expect(bRes.rows[0].n).toBe(0);

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { delay, fe, frame, RawExchange, rejectionOf, startChildServer, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
+import { fe, frame, RawExchange, rejectionOf, startChildServer, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
 
 const shared = useSharedServer(startTestServer);
 
@@ -84,13 +84,16 @@ describe('COPY', () => {
     const setup = await shared.bag.connect();
     await setup.query('create table copy_dies (a int, pad text)');
     const dying = await shared.bag.connect();
+    const socket = (dying as unknown as { connection: { stream: import('node:net').Socket } }).connection.stream;
+    const sentBefore = socket.bytesWritten;
     const stream = dying.query(copyStreams.from('copy copy_dies from stdin'));
     stream.on('error', () => undefined);
     const chunk = Buffer.from(Array.from({ length: 2000 }, (_, i) => `${i}\t${'p'.repeat(50)}\n`).join(''));
     for (let i = 0; i < 20; i++) stream.write(chunk);
-    await delay(200);
+    // The COPY is under way at the server: it answered CopyInResponse (the stream writes nothing before)
+    // and every CopyData frame (5-byte header each) has left this process.
+    await waitFor(() => socket.bytesWritten - sentBefore >= 20 * (chunk.length + 5) && socket.writableLength === 0, 20_000, 'the COPY data to be sent');
     // A half-written CopyData frame, then the socket vanishes.
-    const socket = (dying as unknown as { connection: { stream: import('node:net').Socket } }).connection.stream;
     socket.write(Buffer.from([0x64, 0, 0, 0x10, 0, 0x31]));
     socket.destroy();
     // Another client can use the engine, the rows never appear, and COPY still works.
@@ -107,7 +110,10 @@ describe('COPY', () => {
     const stream = a.query(copyStreams.from('copy copy_wait from stdin'));
     stream.write(Buffer.from('1\n2\n'));
     const bCount = b.query('select count(*)::int as n from copy_wait');
-    await delay(200);
+    let bDone = false;
+    void bCount.then(() => (bDone = true), () => (bDone = true));
+    // B has reached the server: it either ran already or waits for the engine.
+    await waitFor(() => bDone || shared.srv.server.waitingClients() > 0, 20_000, "B's query to reach the server");
     stream.write(Buffer.from('3\n'));
     await new Promise<void>((resolve, reject) => {
       stream.on('finish', resolve);

@@ -116,7 +116,8 @@ describe('LISTEN/NOTIFY', () => {
     await sender.query("notify chan_a, 'hello'");
     await sender.query("select pg_notify('chan_a', 'second')");
     await waitFor(() => got1.length >= 2 && got2.length >= 2, 20_000, 'notifications on both listeners');
-    // Let stray deliveries arrive before checking the non-listeners.
+    // Let stray deliveries arrive before checking the non-listeners: a round trip each, then a window in
+    // which a notification that should not come would show up (nothing to poll for).
     await Promise.all([l1.query('select 1'), l2.query('select 1'), other.query('select 1'), sender.query('select 1')]);
     await delay(200);
     for (const got of [got1, got2]) {
@@ -138,6 +139,7 @@ describe('LISTEN/NOTIFY', () => {
     await sender.query("notify chan_tx, 'committed'");
     await sender.query('commit');
     await waitFor(() => got.length >= 1, 20_000, 'committed notification');
+    // A window in which the rolled-back one would show up if it were delivered late.
     await listener.query('select 1');
     await delay(100);
     expect(got.map((n) => n.payload)).toEqual(['committed']);
@@ -157,6 +159,7 @@ describe('LISTEN/NOTIFY', () => {
     await leaves.end();
     await sender.query("notify chan_c, 'after'");
     await waitFor(() => gotStays.length >= 1, 20_000, 'notification to the remaining listener');
+    // A window in which a delivery to the client that unlistened would show up.
     await unlistens.query('select 1');
     await delay(100);
     expect(gotStays.map((n) => n.payload)).toEqual(['after']);

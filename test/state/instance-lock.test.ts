@@ -95,6 +95,7 @@ describe('instance lock', () => {
     const section = (name: string) =>
       withStateMutex(paths, async () => {
         order.push(`${name}:in`);
+        // Stay inside for a while: the other caller must not get in during this window.
         await new Promise((resolve) => setTimeout(resolve, 100));
         order.push(`${name}:out`);
       });
