@@ -17,12 +17,12 @@ export interface CloudEndpoints {
   timeoutMs: number;
 }
 
-export const DEFAULT_API_BASE_URL = 'https://api.prisma.io';
-export const DEFAULT_AUTH_BASE_URL = 'https://auth.prisma.io';
-export const DEFAULT_CREATE_DB_WORKER_URL = 'https://create-db-temp.prisma.io';
-export const DEFAULT_CLAIM_DB_WORKER_URL = 'https://create-db.prisma.io';
+const DEFAULT_API_BASE_URL = 'https://api.prisma.io';
+const DEFAULT_AUTH_BASE_URL = 'https://auth.prisma.io';
+const DEFAULT_CREATE_DB_WORKER_URL = 'https://create-db-temp.prisma.io';
+const DEFAULT_CLAIM_DB_WORKER_URL = 'https://create-db.prisma.io';
 /** Placeholder id for ppg-dev's own OAuth client; a registered id is supplied through PPG_OAUTH_CLIENT_ID. */
-export const DEFAULT_OAUTH_CLIENT_ID = 'ppg-dev-cli';
+const DEFAULT_OAUTH_CLIENT_ID = 'ppg-dev-cli';
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** A User-Agent naming ppg-dev, so the service can tell our traffic apart. */

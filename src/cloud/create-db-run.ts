@@ -33,7 +33,7 @@ export interface CreateDbRun {
 }
 
 /** Marker label of a DATABASE_URL that `ppg create-db -e` replaced. */
-export const CREATE_DB_MARKER = 'before ppg create-db';
+const CREATE_DB_MARKER = 'before ppg create-db';
 
 /**
  * `ppg create-db`: the create-db 1.2.x CLI flow with clean errors. Checks, in order and before

@@ -18,7 +18,7 @@ function clipboardCommands(): Array<[string, string[]]> {
 }
 
 /** Copies `text` with the first clipboard tool that runs. Resolves with the tool's name, or undefined when none worked. */
-export async function copyToClipboard(text: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+async function copyToClipboard(text: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   for (const [command, args] of clipboardCommands()) {
     if (await pipeInto(command, args, text, env)) return command;
   }
@@ -26,7 +26,7 @@ export async function copyToClipboard(text: string, env: NodeJS.ProcessEnv = pro
 }
 
 /** The tools copyToClipboard looks for, for the message when none is there. */
-export function clipboardToolNames(): string[] {
+function clipboardToolNames(): string[] {
   return clipboardCommands().map(([command]) => command);
 }
 

@@ -36,7 +36,7 @@ export function listCloudCandidates(text: string): CloudCandidate[] {
 }
 
 /** The newest marker left by `ppg init --db` for the local value, or undefined. */
-export function findLocalMarker(text: string): EnvMarker | undefined {
+function findLocalMarker(text: string): EnvMarker | undefined {
   return readMarkers(text, KEY)
     .filter((marker) => marker.label === LOCAL_MARKER)
     .pop();

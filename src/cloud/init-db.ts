@@ -16,7 +16,7 @@ import { CloudRecoveryError } from './recovery-error.js';
 import { resolveTokenSource } from './token-source.js';
 
 export { LOCAL_MARKER } from './env-switch.js';
-export const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_REGION = 'us-east-1';
 
 export interface InitDbOptions {
   cwd: string;

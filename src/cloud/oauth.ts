@@ -6,7 +6,7 @@ import { sendRequest } from './http-request.js';
 import { isObject } from './management-api-error.js';
 
 /** Scopes the Prisma CLI asks for: admin on the chosen workspace, and a refresh token. */
-export const OAUTH_SCOPE = 'workspace:admin offline_access';
+const OAUTH_SCOPE = 'workspace:admin offline_access';
 
 export interface Pkce {
   verifier: string;

@@ -9,7 +9,7 @@ import type { Region } from './create-db-types.js';
  * stays data) and the answer is one line from `input` (the command's stdin, injected like its output so
  * tests can answer in-process and a script can pipe answers in). End of input is an ABORTED error.
  */
-export async function askLine(question: string, output: Writable, input: NodeJS.ReadableStream): Promise<string> {
+async function askLine(question: string, output: Writable, input: NodeJS.ReadableStream): Promise<string> {
   const rl = createInterface({ input, output, terminal: false });
   try {
     output.write(question);

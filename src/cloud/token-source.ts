@@ -18,7 +18,7 @@ export interface TokenSource {
 }
 
 /** Service tokens first: they always work, while `ppg login` needs an OAuth client id ppg-dev does not have yet. */
-export const MISSING_TOKEN_HINT = 'set PRISMA_SERVICE_TOKEN to a workspace service token (Console → Workspace Settings → Service Tokens), or `ppg login` with PPG_OAUTH_CLIENT_ID set';
+const MISSING_TOKEN_HINT = 'set PRISMA_SERVICE_TOKEN to a workspace service token (Console → Workspace Settings → Service Tokens), or `ppg login` with PPG_OAUTH_CLIENT_ID set';
 
 /**
  * Resolves the token in this order: `--token`, `PRISMA_SERVICE_TOKEN`, the stored login. Service tokens

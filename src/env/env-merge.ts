@@ -159,7 +159,7 @@ export function readMarker(text: string, key: string, label: string): string | u
   return readMarkers(text, key).filter((marker) => marker.label === label).pop()?.raw;
 }
 
-export function markerPrefix(key: string, label: string): string {
+function markerPrefix(key: string, label: string): string {
   return `# ${key} (${label}): `;
 }
 
@@ -184,7 +184,7 @@ function canQuote(value: string, quote: string): boolean {
 }
 
 /** Quotes with the preferred character, falling back to another one the value does not contain. */
-export function quoteValue(value: string, preferred: '"' | "'" | '`'): string {
+function quoteValue(value: string, preferred: '"' | "'" | '`'): string {
   const order = [preferred, '"', "'", '`'] as const;
   for (const quote of order) {
     if (!canQuote(value, quote)) continue;

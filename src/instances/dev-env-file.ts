@@ -3,7 +3,7 @@ import { readEnvVar } from '../env/env-merge.js';
 import type { PrismaDevUrls } from '../prisma/prisma-dev-urls.js';
 
 /** Marker label of a value `ppg dev --env` replaced (e.g. a cloud URL), kept as a comment above the key. */
-export const DEV_ENV_MARKER = 'before ppg dev --env';
+const DEV_ENV_MARKER = 'before ppg dev --env';
 /** What `ppg init --db` left to switch back to; obsolete once we point .env at the local instance again. */
 const INIT_DB_LOCAL_MARKER = 'local, before ppg init --db';
 

@@ -44,7 +44,7 @@ export function daemonConfigFor(request: StartRequest): DaemonConfig {
  * Where the Unix-domain socket goes: PPG_DEV_SOCKET_DIR (empty: no socket), else where libpq looks by
  * default: /var/run/postgresql on Debian-like systems when we may write there, else /tmp.
  */
-export function socketDirFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+function socketDirFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const chosen = env.PPG_DEV_SOCKET_DIR;
   if (chosen !== undefined) return chosen.trim() === '' ? undefined : chosen;
   if (process.platform === 'win32') return undefined;
@@ -66,7 +66,7 @@ export interface StartResult {
   recovered: boolean;
 }
 
-export function startTimeoutMs(env: NodeJS.ProcessEnv): number {
+function startTimeoutMs(env: NodeJS.ProcessEnv): number {
   const value = Number(env.PPG_DEV_START_TIMEOUT_MS);
   return Number.isFinite(value) && value > 0 ? value : DEFAULT_START_TIMEOUT_MS;
 }
@@ -97,7 +97,7 @@ const ANONYMOUS_LOCK_GRACE_MS = 2_000;
  * Fails with DATA_DIR_LOCKED if it never answers (or the lock holder never names itself), or
  * DAEMON_FAILED if it dies meanwhile.
  */
-export async function waitUntilRunning(paths: InstancePaths, timeoutMs: number): Promise<InstanceView> {
+async function waitUntilRunning(paths: InstancePaths, timeoutMs: number): Promise<InstanceView> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   for (;;) {

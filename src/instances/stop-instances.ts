@@ -18,7 +18,7 @@ export interface StopOutcome {
  * Removes what a dead daemon left behind: its lock (only once its pid is confirmed dead, see
  * breakStaleLock) and its pid in the record. Safe to call on a cleanly stopped instance.
  */
-export async function cleanStaleState(paths: InstancePaths): Promise<void> {
+async function cleanStaleState(paths: InstancePaths): Promise<void> {
   await withStateMutex(paths, async () => {
     const record = await readRecord(paths.record, paths.name);
     await breakStaleLock(paths, record);

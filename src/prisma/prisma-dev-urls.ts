@@ -10,7 +10,7 @@
  */
 
 /** `template1` is what `prisma dev` users have in their URLs; ppg-dev aliases it to the main database. */
-export const PRISMA_DATABASE_NAME = 'template1';
+const PRISMA_DATABASE_NAME = 'template1';
 
 /** The pool parameters `prisma dev` (via @prisma/dev 0.24.17) puts into the URLs inside the api_key. */
 const ORM_URL_PARAMS =

@@ -13,7 +13,7 @@ const LOCK_UPDATE_MS = 10_000;
  * after confirming its pid is dead, or (no pid known) it went unrefreshed for LOCK_FRESH_MS.
  */
 const LOCK_STALE_MS = 24 * 60 * 60 * 1000;
-export const LOCK_FRESH_MS = 30_000;
+const LOCK_FRESH_MS = 30_000;
 
 export interface LockState {
   present: boolean;

@@ -7,7 +7,7 @@ export function basePortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
 }
 /** How far past the default we look for a free port before giving up. */
-export const PORT_SEARCH_SPAN = 100;
+const PORT_SEARCH_SPAN = 100;
 
 export interface PortPlanInput {
   /** `--port`: the only candidate; it must be free. */

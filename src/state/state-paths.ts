@@ -91,7 +91,7 @@ export async function ensureInstanceDir(paths: InstancePaths): Promise<void> {
   }
 }
 
-export function unwritableRootError(root: string, cause: unknown): PpgError {
+function unwritableRootError(root: string, cause: unknown): PpgError {
   const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
   return new PpgError('STATE_ROOT_UNWRITABLE', `cannot write to the state directory ${root} (${reason})`, {
     hint: 'fix its permissions, or point PPG_DEV_HOME at a writable folder',

@@ -13,7 +13,7 @@ interface DevOptions {
   env?: string | true;
 }
 
-export function parsePort(value: string): number {
+function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new InvalidArgumentError('expected a port number between 1 and 65535');
