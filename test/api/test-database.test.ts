@@ -2,7 +2,9 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { closeTestDatabasePools, createTestDatabase } from '../../src/package-api.js';
 import { queryRows } from '../support/pg-client.js';
-import { rejectionOf, startTestServer, useSharedServer } from '../server/server-fixture.js';
+import { rejectionOf } from '../server/async-checks.js';
+import { useSharedServer } from '../server/shared-server.js';
+import { startTestServer } from '../server/test-server.js';
 
 /** createTestDatabase against a real server: copies of a seeded template, one per test, warm pool included. */
 const shared = useSharedServer(startTestServer);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { startChildServer, type ChildServer } from '../server/server-fixture.js';
+import { type ChildServer, startChildServer } from '../server/child-server.js';
 import { STORM_COPY_TABLE } from './protocol-states.js';
 import { fdCounts, HealthyClient, type FdCounts } from './server-health.js';
 import { SESSION_TABLE } from './valid-sessions.js';

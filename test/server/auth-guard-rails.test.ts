@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { errorFields, parseBackend, rawConnect, startTestServer, startupMessage, useSharedServer, type RawConnection } from './server-fixture.js';
+import { rawConnect, type RawConnection } from './raw-connection.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+import { errorFields, parseBackend, startupMessage } from './wire-frames.js';
 
 /** The limits Postgres puts on connections that have not logged in yet. */
 const shared = useSharedServer(() => startTestServer({ authenticationTimeoutMs: 400, maxAuthenticating: 4 }));

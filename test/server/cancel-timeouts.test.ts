@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, delay, findBinary, int32, rawConnect, rejectionOf, startChildServer, startTestServer, type TestServer, useSharedServer, waitFor } from './server-fixture.js';
+import { delay, rejectionOf, waitFor } from './async-checks.js';
+import { startChildServer } from './child-server.js';
+import { findBinary } from './find-binary.js';
+import { rawConnect } from './raw-connection.js';
+import { ClientBag, useSharedServer } from './shared-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { int32 } from './wire-frames.js';
 
 const shared = useSharedServer(startTestServer);
 

@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { dataRows, fe, waitFor, RawExchange, rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
+import { rejectionOf, waitFor } from './async-checks.js';
+import { dataRows, RawExchange } from './raw-exchange.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+import { fe } from './wire-frames.js';
 
 const shared = useSharedServer(startTestServer);
 

@@ -4,7 +4,12 @@ import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { fe, frame, RawExchange, rejectionOf, startChildServer, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
+import { rejectionOf, waitFor } from './async-checks.js';
+import { startChildServer } from './child-server.js';
+import { RawExchange } from './raw-exchange.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+import { fe, frame } from './wire-frames.js';
 
 const shared = useSharedServer(startTestServer);
 

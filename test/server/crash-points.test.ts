@@ -5,7 +5,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rawScramLogin } from '../support/raw-scram-login.js';
-import { fe, frame, startChildServer, waitFor, type ChildServer } from './server-fixture.js';
+import { waitFor } from './async-checks.js';
+import { type ChildServer, startChildServer } from './child-server.js';
+import { fe, frame } from './wire-frames.js';
 
 /**
  * kill -9 of the server at the moments where a crash could leave something half made. After each, a new

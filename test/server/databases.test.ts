@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { rejectionOf, startTestServer, useSharedServer } from './server-fixture.js';
+import { rejectionOf } from './async-checks.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
 
 const shared = useSharedServer(startTestServer);
 

@@ -6,7 +6,12 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AVAILABLE_EXTENSIONS_HINT } from '../../src/server/extension-errors.js';
-import { dataRows, fe, findBinary, RawExchange, rejectionOf, startTestServer, useSharedServer, type TestServer } from './server-fixture.js';
+import { rejectionOf } from './async-checks.js';
+import { findBinary } from './find-binary.js';
+import { dataRows, RawExchange } from './raw-exchange.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { fe } from './wire-frames.js';
 
 /**
  * Every extension the pinned PGlite ships, plus pgvector, through plain SQL from wire clients. Each row

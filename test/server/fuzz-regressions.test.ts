@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cstr, int16, int32, parseBackendMessages, RawWireClient, typed } from '../fuzz/raw-wire-client.js';
 import { answersWithin } from '../support/pg-client.js';
-import { startChildServer, type ChildServer } from './server-fixture.js';
+import { type ChildServer, startChildServer } from './child-server.js';
 
 /**
  * Defects the protocol fuzzer (test/fuzz/) found, each as a plain test that failed before its fix.

@@ -1,7 +1,11 @@
 import pg from 'pg';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { errorFields, GSSENC_REQUEST, parseBackend, rawConnect, rejectionOf, SSL_REQUEST, startTestServer, startupMessage, useSharedServer } from './server-fixture.js';
+import { rejectionOf } from './async-checks.js';
+import { rawConnect } from './raw-connection.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+import { errorFields, GSSENC_REQUEST, parseBackend, SSL_REQUEST, startupMessage } from './wire-frames.js';
 
 const shared = useSharedServer(startTestServer);
 

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+import { rejectionOf } from './async-checks.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -2,7 +2,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersWithin } from '../support/pg-client.js';
 import { rawScramLogin } from '../support/raw-scram-login.js';
-import { cstr, fe, frame, int32, rawConnect, startChildServer, startupMessage, type ChildServer } from './server-fixture.js';
+import { type ChildServer, startChildServer } from './child-server.js';
+import { rawConnect } from './raw-connection.js';
+import { cstr, fe, frame, int32, startupMessage } from './wire-frames.js';
 
 /**
  * Frames that arrive before authentication is done. The server runs in a child process: a handshake that

@@ -1,7 +1,11 @@
 import pg from 'pg';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { dataRows, fe, RawExchange, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
+import { waitFor } from './async-checks.js';
+import { dataRows, RawExchange } from './raw-exchange.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+import { fe } from './wire-frames.js';
 
 const shared = useSharedServer(startTestServer);
 

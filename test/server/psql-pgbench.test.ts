@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientBag, findBinary, startTestServer, waitFor, type TestServer } from './server-fixture.js';
+import { waitFor } from './async-checks.js';
+import { findBinary } from './find-binary.js';
+import { ClientBag } from './shared-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 const PSQL = findBinary('psql');
 const PGBENCH = findBinary('pgbench');

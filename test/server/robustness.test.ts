@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { cstr, delay, fe, frame, int32, rawConnect, startTestServer, startupMessage, useSharedServer, waitFor } from './server-fixture.js';
+import { delay, waitFor } from './async-checks.js';
+import { rawConnect } from './raw-connection.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+import { cstr, fe, frame, int32, startupMessage } from './wire-frames.js';
 
 const shared = useSharedServer(startTestServer);
 

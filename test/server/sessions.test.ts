@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { delay, rejectionOf, startTestServer, useSharedServer, waitFor } from './server-fixture.js';
+import { delay, rejectionOf, waitFor } from './async-checks.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
 
 const shared = useSharedServer(startTestServer);
 

@@ -8,7 +8,10 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTlsIdentity } from '../../src/daemon/tls-certificate.js';
-import { findBinary, rawConnect, SSL_REQUEST, startTestServer, type TestServer } from './server-fixture.js';
+import { findBinary } from './find-binary.js';
+import { rawConnect } from './raw-connection.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { SSL_REQUEST } from './wire-frames.js';
 
 /** TLS as Postgres serves it: SSLRequest → 'S', then the whole startup over TLS; plain text stays possible. */
 let stateRoot: string;

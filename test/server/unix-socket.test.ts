@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findBinary, rejectionOf, startTestServer, type TestServer } from './server-fixture.js';
+import { rejectionOf } from './async-checks.js';
+import { findBinary } from './find-binary.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 /** The Unix-domain socket next to the TCP port, as Postgres has it. */
 let socketDir: string;
