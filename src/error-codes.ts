@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   TEMPLATE_FAILED: 'initdb of the template data directory failed',
   DATA_DIR_INCOMPATIBLE: 'a data directory of another PostgreSQL major version',
   ENGINE_DEAD: "a database's engine stopped; the server must restart",
+  ENGINE_OPEN_FAILED: "a database's engine thread could not open its data directory",
+  ENGINE_REQUEST_FAILED: "a database's engine thread could not do a non-SQL request (unpacking extension files)",
 
   // .env files
   ENV_READ_FAILED: 'the .env file cannot be read',

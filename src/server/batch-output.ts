@@ -3,7 +3,7 @@ import type { TransactionStatus } from './wire-messages.js';
 /**
  * Streams PGlite's output for one batch to the client as it is produced, frame-aligned, so a large result
  * never sits whole in memory. Frames of the types in `special` go through `hook` (which may replace or
- * drop them); all others pass untouched. Chunks from PGlite may be views into WASM memory and are copied.
+ * drop them); all others pass untouched. What is kept is copied, so a caller may reuse its chunk buffer.
  */
 export type FrameHook = (type: number, frame: Uint8Array) => Uint8Array | null;
 
@@ -61,6 +61,12 @@ export class BatchOutput {
       this.keep(this.carry, 0, this.carry.length);
       this.carry = null;
     }
+    this.flush();
+  }
+
+  /** Writes out every whole frame kept so far and drops a partial one (the batch was interrupted mid-frame). */
+  abandon(): void {
+    this.carry = null;
     this.flush();
   }
 

@@ -2,11 +2,11 @@ import type { Socket } from 'node:net';
 import { FRAME_TYPE, firstError, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
 import { BatchOutput, type FrameHook } from './batch-output.js';
 import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
-import type { Engine } from './engine.js';
+import { EngineInterruptedError, type Engine } from './engine.js';
 import { withAvailableExtensionsHint } from './extension-errors.js';
 import { WaitAbortedError } from './engine-queue.js';
 import { FrameLengthError, FrameReader } from './frame-reader.js';
-import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsFromStartup } from './session-settings.js';
+import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsFromStartup, settingsSwitchSql } from './session-settings.js';
 import {
   backendKeyData, concatBytes, copyFailMessage, cstring, errorResponse, frame, notificationResponse,
   parameterStatus, queryMessage, readCString, readyForQuery, SYNC_MESSAGE, type ErrorFields, type TransactionStatus,
@@ -31,6 +31,10 @@ export type DatabaseCommand =
   | { kind: 'create-database'; name: string; template?: string }
   | { kind: 'drop-database'; name: string; ifExists: boolean; force: boolean };
 
+const CANCELED_BY_USER: ErrorFields = { severity: 'ERROR', code: '57014', message: 'canceling statement due to user request' };
+/** How long a canceled batch may still finish on its own before the engine is stopped. */
+const CANCEL_GRACE_MS = 100;
+const STATEMENT_TIMEOUT: ErrorFields = { severity: 'ERROR', code: '57014', message: 'canceling statement due to statement timeout' };
 const T = { Q: 0x51, P: 0x50, B: 0x42, D: 0x44, E: 0x45, C: 0x43, H: 0x48, S: 0x53, F: 0x46, X: 0x58, d: 0x64, c: 0x63, f: 0x66 } as const;
 const EXTENDED = new Set<number>([T.P, T.B, T.D, T.E, T.C]);
 /** Bigger COPY FROM STDIN payloads are refused rather than buffered. */
@@ -80,6 +84,21 @@ export class ClientSession {
    */
   private wantsExtensionFiles = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** From the start of a batch on the engine to the end of its bookkeeping (see `whenNotExecuting`). */
+  private executing = false;
+  private executingEnded: (() => void)[] = [];
+  /** Our batch is in the engine (what a cancel or statement_timeout interrupts). */
+  private batchRunning = false;
+  /** A cancel came for the batch we are running or about to run (see `cancel`). */
+  private cancelRequested = false;
+  /**
+   * The Parse message of each named protocol-level statement, by engine-side name: what an engine restart
+   * (`Engine.interrupt`) loses and `restorePrepared` gives back. Changes of a batch apply after it ran.
+   */
+  private readonly parses = new Map<string, Uint8Array>();
+  private pendingParseChanges: [string, Uint8Array | null][] = [];
+  /** The engine generation our prepared statements live in. */
+  private generation: number;
 
   constructor(
     private readonly socket: Socket,
@@ -91,6 +110,7 @@ export class ClientSession {
   ) {
     this.namePrefix = `ppg${pid}_`;
     this.settings = settingsFromStartup(startupParams, engine.parameterStatus);
+    this.generation = engine.generation;
     engine.sessions.add(this);
   }
 
@@ -244,13 +264,14 @@ export class ClientSession {
       } else this.pendingEffects.push(rewrite.effects);
       if (rewrite.effects.extensionFiles) this.wantsExtensionFiles = true;
       const engineName = name.value === '' ? '' : this.namePrefix + name.value;
-      if (engineName) {
-        this.statementNames.add(engineName);
-        this.namedStatementsUsed = true;
-      }
       const rebuilt = engineName !== '' || sqlText !== query.value
         ? frame('P', concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
         : f;
+      if (engineName) {
+        this.statementNames.add(engineName);
+        this.namedStatementsUsed = true;
+        this.pendingParseChanges.push([engineName, rebuilt]);
+      }
       if (engineName === '') this.pendingParsesUnnamed = rebuilt;
       this.pending.push(rebuilt);
       return;
@@ -272,7 +293,10 @@ export class ClientSession {
       const kind = f[5]!;
       const name = readCString(f, 6);
       if (kind === 0x53 && name.value === '' && !this.pendingParsesUnnamed) this.pendingUsesUnnamed = true;
-      if (type === T.C && kind === 0x53 && name.value !== '') this.statementNames.delete(this.prefixed(name.value));
+      if (type === T.C && kind === 0x53 && name.value !== '') {
+        this.statementNames.delete(this.prefixed(name.value));
+        this.pendingParseChanges.push([this.prefixed(name.value), null]);
+      }
       this.pending.push(name.value === '' ? f : frame(String.fromCharCode(type), concatBytes([
         new Uint8Array([kind]), cstring(this.prefixed(name.value)),
       ])));
@@ -310,17 +334,56 @@ export class ClientSession {
     this.pendingEffects = [];
     const usesUnnamed = this.pendingUsesUnnamed;
     const parsesUnnamed = this.pendingParsesUnnamed;
+    const parseChanges = this.pendingParseChanges;
     this.pendingUsesUnnamed = false;
     this.pendingParsesUnnamed = null;
-    const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, stripCopyInResponse, ownSync);
+    this.pendingParseChanges = [];
+    const execute = async () => {
+      await this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, stripCopyInResponse, ownSync);
+      this.recordParses(parseChanges);
+    };
+    const queued = () => this.waitForEngine(end).then((ok) => (ok ? execute() : undefined));
     if (this.engine.queue.tryAcquire(this)) return execute();
-    if (end === 'sync' && isParseOnly(parts) && this.parseBesideOwner(bytes, effects, parsesUnnamed)) return;
-    return this.waitForEngine(end).then((ok) => (ok ? execute() : undefined));
+    if (end === 'sync' && isParseOnly(parts)) {
+      return (async () => {
+        // The owner's batch in flight may leave it idle in its transaction: a Parse then runs beside it
+        // (see parseBesideOwner) instead of waiting for the whole transaction.
+        for (let owner = this.engine.queue.owner; owner && owner !== this && owner.executing; owner = this.engine.queue.owner) {
+          await owner.whenNotExecuting();
+        }
+        if (this.closed) return;
+        if (this.engine.queue.tryAcquire(this)) return execute();
+        if (await this.parseBesideOwner(bytes, effects, parsesUnnamed)) this.recordParses(parseChanges);
+        else return queued();
+      })();
+    }
+    return queued();
+  }
+
+  /** Resolves when no batch of ours is in the engine or being wrapped up. */
+  whenNotExecuting(): Promise<void> {
+    if (!this.executing) return Promise.resolve();
+    return new Promise((resolve) => this.executingEnded.push(resolve));
+  }
+
+  private setExecuting(value: boolean): void {
+    this.executing = value;
+    if (value) return;
+    const waiting = this.executingEnded;
+    this.executingEnded = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  private recordParses(changes: [string, Uint8Array | null][]): void {
+    for (const [name, parse] of changes) {
+      if (parse) this.parses.set(name, parse);
+      else this.parses.delete(name);
+    }
   }
 
   /** True while this session holds an open, healthy transaction and no batch of it is running or half-sent. */
   isIdleInTransaction(): boolean {
-    return this.status === 'T' && !this.midExtended && !this.engine.streaming;
+    return this.status === 'T' && !this.midExtended && !this.executing;
   }
 
   /**
@@ -331,35 +394,35 @@ export class ClientSession {
    * transaction, within a savepoint that is always rolled back: the owner's transaction and settings come
    * out unchanged, while prepared statements (not transactional) stay. Returns false if it cannot run now.
    */
-  private parseBesideOwner(bytes: Uint8Array, effects: StatementEffects[], parsesUnnamed: Uint8Array | null): boolean {
+  private async parseBesideOwner(bytes: Uint8Array, effects: StatementEffects[], parsesUnnamed: Uint8Array | null): Promise<boolean> {
     const engine = this.engine;
     const owner = engine.queue.owner;
-    if (!owner || owner === this || !owner.isIdleInTransaction() || engine.isDead) return false;
-    if (firstError(engine.execQuery('SAVEPOINT ppg_parse_beside'))) return false;
-    const appliedSettings = engine.appliedSettings;
-    const settingsOwner = engine.settingsOwner;
+    if (!owner || owner === this || !owner.isIdleInTransaction() || engine.isDead || this.generation !== engine.generation) return false;
+    // One request, so nothing of the owner's runs in between. ROLLBACK TO also undoes our settings.
+    const switchSql = settingsSwitchSql(engine.appliedSettings, this.settings);
+    const parts = [queryMessage('SAVEPOINT ppg_parse_beside')];
+    if (switchSql) parts.push(queryMessage(switchSql));
+    parts.push(bytes, queryMessage('ROLLBACK TO SAVEPOINT ppg_parse_beside; RELEASE SAVEPOINT ppg_parse_beside'));
+    // Claimed before the request: the owner's next batch, queued behind it, must parse its own again.
+    if (parsesUnnamed) engine.unnamedStatementOwner = this;
     let out: Uint8Array;
     try {
-      engine.settingsOwner = null;
-      applySessionSettings(engine, this, this.host.log);
-      out = engine.exec(bytes);
-    } finally {
-      engine.execQuery('ROLLBACK TO SAVEPOINT ppg_parse_beside; RELEASE SAVEPOINT ppg_parse_beside');
-      engine.appliedSettings = appliedSettings;
-      engine.settingsOwner = settingsOwner;
+      out = await engine.exec(concatBytes(parts));
+    } catch (error) {
+      if (error instanceof EngineInterruptedError) return false;
+      throw error;
     }
+    const segments = splitAtReadyForQuery(out);
+    const batchOut = segments[switchSql ? 2 : 1] ?? new Uint8Array(0);
     const reply: Uint8Array[] = [];
-    for (const f of splitFrames(out)) {
+    for (const f of splitFrames(batchOut)) {
       if (f.type === FRAME_TYPE.Z) continue; // it carries the owner's transaction status, not ours
       reply.push(f.type === FRAME_TYPE.E || f.type === FRAME_TYPE.N ? this.unprefixMessage(f.bytes) : f.bytes);
     }
     reply.push(readyForQuery(this.status));
     this.write(concatBytes(reply));
-    if (parsesUnnamed && !firstError(out)) {
-      engine.unnamedStatementOwner = this;
-      this.lastUnnamedParse = parsesUnnamed;
-    }
-    for (const effect of effects) this.applyEffects(effect);
+    if (parsesUnnamed && !firstError(batchOut)) this.lastUnnamedParse = parsesUnnamed;
+    for (const effect of effects) await this.applyEffects(effect);
     return true;
   }
 
@@ -368,9 +431,7 @@ export class ClientSession {
     const timers: NodeJS.Timeout[] = [];
     const statementTimeout = durationSettingMs(this.settings, 'statement_timeout');
     if (statementTimeout > 0) {
-      timers.push(setTimeout(() => this.engine.queue.abort(this, {
-        severity: 'ERROR', code: '57014', message: 'canceling statement due to statement timeout',
-      } satisfies ErrorFields), statementTimeout));
+      timers.push(setTimeout(() => this.engine.queue.abort(this, STATEMENT_TIMEOUT), statementTimeout));
     }
     if (this.host.lockWaitTimeoutMs > 0) {
       timers.push(setTimeout(() => {
@@ -410,42 +471,98 @@ export class ClientSession {
   ): Promise<void> {
     const engine = this.engine;
     if (this.closed) {
-      this.afterBatch('I');
+      await this.afterBatch('I');
       return;
     }
-    if (effects.some((e) => e.extensionFiles)) this.wantsExtensionFiles = true;
-    if (this.wantsExtensionFiles && !engine.extensions.hasCatalog) {
-      await this.prepareExtensions();
-      if (this.closed) {
-        this.afterBatch('I');
-        return;
-      }
-    }
-    const output = new BatchOutput(this.specialFrames(stripCopyInResponse, ownSync), this.frameHook(stripCopyInResponse, ownSync), (out) => this.write(out));
+    this.setExecuting(true);
+    this.cancelRequested = false; // one that came after our previous batch has nothing left to cancel
     try {
-      applySessionSettings(engine, this, this.host.log);
-      if (usesUnnamed && engine.unnamedStatementOwner !== this && this.lastUnnamedParse) {
-        // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
-        engine.exec(this.lastUnnamedParse);
+      if (effects.some((e) => e.extensionFiles)) this.wantsExtensionFiles = true;
+      if (this.wantsExtensionFiles && !engine.hasCatalog) {
+        await this.prepareExtensions();
+        if (this.closed) {
+          await this.afterBatch('I');
+          return;
+        }
       }
-      await engine.execStream(bytes, (chunk) => output.push(chunk));
-    } catch (error) {
-      this.host.log(`engine failure in session ${this.pid}: ${error instanceof Error ? error.message : String(error)}`);
+      const output = new BatchOutput(this.specialFrames(stripCopyInResponse, ownSync), this.frameHook(stripCopyInResponse, ownSync), (out) => this.write(out));
+      const statementTimeout = durationSettingMs(this.settings, 'statement_timeout');
+      let timer: NodeJS.Timeout | null = null;
+      try {
+        if (this.generation !== engine.generation) await this.restorePrepared();
+        await applySessionSettings(engine, this, this.host.log);
+        if (usesUnnamed && engine.unnamedStatementOwner !== this && this.lastUnnamedParse) {
+          // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
+          await engine.exec(this.lastUnnamedParse);
+        }
+        if (statementTimeout > 0) {
+          timer = setTimeout(() => engine.interrupt(STATEMENT_TIMEOUT), statementTimeout);
+        }
+        this.batchRunning = true;
+        await engine.execStream(bytes, (chunk) => output.push(chunk));
+      } catch (error) {
+        if (error instanceof EngineInterruptedError) {
+          output.abandon();
+          await this.afterInterrupt(error.fields, end, ownSync);
+          return;
+        }
+        this.host.log(`engine failure in session ${this.pid}: ${error instanceof Error ? error.message : String(error)}`);
+        output.end();
+        this.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
+        return;
+      } finally {
+        this.batchRunning = false;
+        this.cancelRequested = false;
+        if (timer) clearTimeout(timer);
+      }
       output.end();
-      this.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
-      return;
+      if (ownSync) this.ownSyncFailed = output.hasError;
+      if (parsesUnnamed) {
+        engine.unnamedStatementOwner = this;
+        this.lastUnnamedParse = parsesUnnamed;
+      } else if (end === 'query') engine.unnamedStatementOwner = null;
+      for (const effect of effects) await this.applyEffects(effect);
+      // No ReadyForQuery means the engine is still inside our extended batch, whatever ended it on our side:
+      // after an error Postgres discards everything up to Sync, a Query or FunctionCall included. Releasing
+      // the engine then would leave it discarding every other client's messages.
+      await this.afterBatch(output.status);
+    } finally {
+      this.setExecuting(false);
     }
-    output.end();
-    if (ownSync) this.ownSyncFailed = output.hasError;
-    if (parsesUnnamed) {
-      engine.unnamedStatementOwner = this;
-      this.lastUnnamedParse = parsesUnnamed;
-    } else if (end === 'query') engine.unnamedStatementOwner = null;
-    for (const effect of effects) this.applyEffects(effect);
-    // No ReadyForQuery means the engine is still inside our extended batch, whatever ended it on our side:
-    // after an error Postgres discards everything up to Sync, a Query or FunctionCall included. Releasing
-    // the engine then would leave it discarding every other client's messages.
-    this.afterBatch(output.status);
+  }
+
+  /**
+   * Our batch was stopped (cancel, statement_timeout) and the engine reopened without it. The client gets
+   * the error as Postgres sends it; a transaction block it had open is gone, so an aborted one is made in
+   * its place (the engine stays ours until the client's ROLLBACK, and Postgres' own 25P02 answers meanwhile).
+   */
+  private async afterInterrupt(fields: ErrorFields, end: BatchEnd, ownSync: boolean): Promise<void> {
+    let status: TransactionStatus = 'I';
+    if (this.status !== 'I' && !this.closed) {
+      try {
+        const out = await this.engine.execQuery(`BEGIN; DO $ppg$BEGIN RAISE EXCEPTION 'canceled'; END$ppg$`);
+        status = summarizeOutput(out).status ?? 'I';
+      } catch {
+        status = 'I';
+      }
+    }
+    this.status = status;
+    this.midExtended = false;
+    if (ownSync) this.ownSyncFailed = true;
+    if (end === 'flush' && !ownSync) {
+      this.skipUntilSync = true;
+      this.write(errorResponse(fields));
+    } else {
+      this.write(concatBytes([errorResponse(fields), ...(ownSync ? [] : [readyForQuery(status)])]));
+    }
+    await this.afterBatch(status);
+  }
+
+  /** After an engine restart: our named prepared statements, parsed again (each with its own Sync, so one failure stops none of the others). */
+  private async restorePrepared(): Promise<void> {
+    this.generation = this.engine.generation;
+    if (this.parses.size === 0) return;
+    await this.engine.exec(concatBytes([...this.parses.values()].flatMap((parse) => [parse, SYNC_MESSAGE])));
   }
 
   /**
@@ -454,7 +571,7 @@ export class ClientSession {
    */
   private async prepareExtensions(): Promise<void> {
     try {
-      await this.engine.extensions.installCatalog();
+      await this.engine.installCatalog();
     } catch (error) {
       this.host.log(`could not load extension files for "${this.engine.name}": ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -488,17 +605,23 @@ export class ClientSession {
   }
 
   /** Decides whether to keep the engine: only an idle session with no unfinished batch lets go. */
-  private afterBatch(status: TransactionStatus | null): void {
+  private async afterBatch(status: TransactionStatus | null): Promise<void> {
     this.midExtended = status === null;
     if (status !== null) this.status = status;
     if (this.status === 'I' && !this.midExtended) {
-      if (this.settingsDirty && !this.closed) captureSessionSettings(this.engine, this);
+      if (this.settingsDirty && !this.closed) {
+        try {
+          await captureSessionSettings(this.engine, this);
+        } catch (error) {
+          this.host.log(`could not read back the settings of session ${this.pid}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       this.engine.queue.release(this);
       if (!this.closed) this.armIdleTimer();
     } else if (!this.closed && this.status !== 'I') this.armIdleTimer();
   }
 
-  private applyEffects(effects: StatementEffects): void {
+  private async applyEffects(effects: StatementEffects): Promise<void> {
     if (effects.settings) this.settingsDirty = true;
     for (const name of effects.prepared) this.statementNames.add(name);
     if (effects.prepared.length > 0) this.namedStatementsUsed = true;
@@ -509,11 +632,11 @@ export class ClientSession {
       if (!set) this.engine.listeners.set(channel, (set = new Set()));
       set.add(this);
     }
-    for (const channel of effects.unlisten) this.stopListening(channel === '*' ? [...this.channels] : [channel]);
+    for (const channel of effects.unlisten) await this.stopListening(channel === '*' ? [...this.channels] : [channel]);
   }
 
   /** Drops our interest in channels; the engine keeps LISTENing on those another client still wants. */
-  private stopListening(channels: string[]): void {
+  private async stopListening(channels: string[]): Promise<void> {
     const keep: string[] = [];
     for (const channel of channels) {
       this.channels.delete(channel);
@@ -524,7 +647,7 @@ export class ClientSession {
     }
     const stillWanted = [...this.engine.listeners.keys()];
     if (stillWanted.length > 0 && channels.length > 0) {
-      this.engine.execQuery(stillWanted.map((c) => `LISTEN "${c.replace(/"/g, '""')}"`).join('; '));
+      await this.engine.execQuery(stillWanted.map((c) => `LISTEN "${c.replace(/"/g, '""')}"`).join('; '));
     }
   }
 
@@ -556,37 +679,45 @@ export class ClientSession {
    */
   private startCopyIn(query: Uint8Array): Promise<void> | void {
     if (this.engine.queue.tryAcquire(this)) return this.probeCopy(query);
-    return this.waitForEngine('query').then((ok) => {
-      if (ok) this.probeCopy(query);
-    });
+    return this.waitForEngine('query').then((ok) => (ok ? this.probeCopy(query) : undefined));
   }
 
-  private probeCopy(query: Uint8Array): void {
+  private async probeCopy(query: Uint8Array): Promise<void> {
+    this.setExecuting(true);
+    try {
+      await this.probeCopyOwned(query);
+    } finally {
+      this.setExecuting(false);
+    }
+  }
+
+  private async probeCopyOwned(query: Uint8Array): Promise<void> {
     const engine = this.engine;
-    applySessionSettings(engine, this, this.host.log);
+    if (this.generation !== engine.generation) await this.restorePrepared();
+    await applySessionSettings(engine, this, this.host.log);
     if (this.status === 'E') {
-      const out = engine.exec(query);
+      const out = await engine.exec(query);
       this.write(out);
-      this.afterBatch(summarizeOutput(out).status);
+      await this.afterBatch(summarizeOutput(out).status);
       return;
     }
     const inTransaction = this.status === 'T';
     const probe = inTransaction
       ? concatBytes([queryMessage('SAVEPOINT ppg_copy_probe'), query, copyFailMessage('ppg-dev probe'), queryMessage('ROLLBACK TO SAVEPOINT ppg_copy_probe; RELEASE SAVEPOINT ppg_copy_probe')])
       : concatBytes([query, copyFailMessage('ppg-dev probe')]);
-    const out = engine.exec(probe);
+    const out = await engine.exec(probe);
     const copyInResponse = splitFrames(out).find((f) => f.type === FRAME_TYPE.G);
     if (!copyInResponse) {
       // The COPY statement itself failed; run it again alone so the error (and an aborted transaction) is real.
-      const real = inTransaction ? engine.exec(query) : out;
+      const real = inTransaction ? await engine.exec(query) : out;
       this.write(real);
-      this.afterBatch(summarizeOutput(real).status);
+      await this.afterBatch(summarizeOutput(real).status);
       return;
     }
     this.copyIn = { query, parts: [], size: 0 };
     this.write(copyInResponse.bytes.slice());
     // Outside a transaction nothing needs the engine until CopyDone; a slow upload must not block others.
-    this.afterBatch(inTransaction ? 'T' : 'I');
+    await this.afterBatch(inTransaction ? 'T' : 'I');
   }
 
   private handleCopyMessage(f: Uint8Array): Promise<void> | void {
@@ -637,9 +768,20 @@ export class ClientSession {
     this.idleTimer = null;
   }
 
-  /** CancelRequest: a batch still waiting for the engine is removed; a running one cannot be interrupted. */
+  /** CancelRequest: a batch waiting for the engine leaves the line; a running one is stopped (Engine.interrupt). */
   cancel(): void {
-    this.engine.queue.abort(this, { severity: 'ERROR', code: '57014', message: 'canceling statement due to user request' } satisfies ErrorFields);
+    if (this.engine.queue.abort(this, CANCELED_BY_USER)) return;
+    if (!this.executing) return; // nothing to cancel, as in Postgres
+    this.cancelRequested = true;
+    // Stopping the engine costs a reopen; a batch that ends within the grace period needs none, and its
+    // client sees what it would see in Postgres when a cancel arrives as the statement finishes.
+    setTimeout(() => {
+      if (this.batchRunning && this.cancelRequested) this.engine.interrupt(CANCELED_BY_USER);
+    }, CANCEL_GRACE_MS).unref();
+  }
+
+  get hasBatchRunning(): boolean {
+    return this.batchRunning;
   }
 
   write(bytes: Uint8Array): void {
@@ -667,22 +809,25 @@ export class ClientSession {
     queue.abort(this, 'closed');
     this.engine.sessions.delete(this);
     this.host.onClose(this);
-    const needsEngine = queue.owner === this || this.namedStatementsUsed || this.channels.size > 0;
-    if (!needsEngine) return;
-    if (queue.tryAcquire(this)) this.cleanUp();
-    else void queue.acquire(this).then(() => this.cleanUp(), () => undefined);
+    // A batch of ours still in the engine decides what is left to clean (its transaction status).
+    void this.whenNotExecuting().then(() => {
+      const needsEngine = queue.owner === this || this.namedStatementsUsed || this.channels.size > 0;
+      if (!needsEngine) return;
+      if (queue.tryAcquire(this)) void this.cleanUp();
+      else void queue.acquire(this).then(() => this.cleanUp(), () => undefined);
+    });
   }
 
-  private cleanUp(): void {
+  private async cleanUp(): Promise<void> {
     const engine = this.engine;
     try {
       if (!engine.isDead) {
-        if (this.midExtended) engine.exec(SYNC_MESSAGE);
-        if (this.status !== 'I' || engine.isInTransaction()) engine.execQuery('ROLLBACK');
+        if (this.midExtended) await engine.exec(SYNC_MESSAGE);
+        if (this.status !== 'I' || engine.isInTransaction()) await engine.execQuery('ROLLBACK');
         // By prefix, from the engine's own list: our list of names may lack one whose Close was discarded,
-        // and may hold one whose Parse failed.
-        if (this.namedStatementsUsed) engine.execQuery(deallocateByPrefix(this.namePrefix));
-        if (this.channels.size > 0) this.stopListening([...this.channels]);
+        // and may hold one whose Parse failed. (After a restart there is nothing of ours left to drop.)
+        if (this.namedStatementsUsed && this.generation === engine.generation) await engine.execQuery(deallocateByPrefix(this.namePrefix));
+        if (this.channels.size > 0) await this.stopListening([...this.channels]);
         if (engine.unnamedStatementOwner === this) engine.unnamedStatementOwner = null;
       }
     } catch (error) {
@@ -692,6 +837,19 @@ export class ClientSession {
       engine.queue.release(this);
     }
   }
+}
+
+/** The output of each ReadyForQuery-terminated request in `out`, in order. */
+function splitAtReadyForQuery(out: Uint8Array): Uint8Array[] {
+  const segments: Uint8Array[] = [];
+  let start = 0;
+  for (const f of splitFrames(out)) {
+    if (f.type !== FRAME_TYPE.Z) continue;
+    const end = f.bytes.byteOffset - out.byteOffset + f.bytes.length;
+    segments.push(out.subarray(start, end));
+    start = end;
+  }
+  return segments;
 }
 
 /** Parse, Describe/Close of a prepared statement, and Sync: nothing that binds or executes. */

@@ -74,7 +74,8 @@ export class DatabaseRegistry<S> {
   /**
    * Returns false if the database already exists. With `template`, the new database is a copy of that one
    * (the caller has checked that it exists and that no client is connected to it): an open template is
-   * checkpointed first, so its files on disk are complete.
+   * closed first (it reopens on its next use), so its files are at rest and complete while they are
+   * copied; a departed client's cleanup may still be running in it until then.
    */
   async create(requested: string, template?: string): Promise<boolean> {
     const name = this.resolveName(requested);
@@ -85,7 +86,10 @@ export class DatabaseRegistry<S> {
     }
     const source = this.resolveName(template);
     const open = this.engines.get(source);
-    if (open) (await open).execQuery('CHECKPOINT');
+    if (open) {
+      this.engines.delete(source);
+      await (await open).close({ finishRunning: true });
+    }
     await createDataDirFrom(this.dirOf(source), this.dirOf(name), name);
     return true;
   }

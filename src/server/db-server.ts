@@ -83,6 +83,8 @@ export interface DbServer {
   databases(): Promise<string[]>;
   /** How many clients are queued for an engine another client holds (the scheduler's waiting line). */
   waitingClients(): number;
+  /** How many clients have a batch running in an engine right now. */
+  runningStatements(): number;
   /** Stops accepting, rolls back open transactions, closes every PGlite cleanly. Idempotent. */
   close(): Promise<void>;
 }
@@ -239,6 +241,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     socketPath,
     databases: () => registry.names(),
     waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.queue.waiting, 0),
+    runningStatements: () => [...sessions.values()].filter((s) => s.hasBatchRunning).length,
     close() {
       closing ??= (async () => {
         server.close();

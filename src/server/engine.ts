@@ -1,160 +1,259 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { errorCodeOr } from '../error-codes.js';
 import { PpgError } from '../ppg-error.js';
-import { dataRows, parameterStatusName, splitFrames, FRAME_TYPE } from './backend-output.js';
-import { internalDatabaseName } from './data-template.js';
-import { EngineExtensions } from './engine-extensions.js';
-import { bundleTarball } from './extension-catalog.js';
 import { EngineQueue } from './engine-queue.js';
-import { proxySettingStartParams } from './proxy-settings.js';
-import { queryMessage, readCString, startupMessage } from './wire-messages.js';
+import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
+import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
+import { queryMessage, type ErrorFields } from './wire-messages.js';
 
 /**
- * One PGlite (one database) and the state the scheduler keeps about it. PGlite is a single backend session:
- * `exec` runs synchronously and blocks the event loop until the batch is done.
+ * One database: its PGlite, which runs in a worker thread (engine-worker.ts), and the state the scheduler
+ * keeps about it. PGlite is a single backend session and cannot be interrupted from outside; since a
+ * statement runs in the worker, the main thread stays free while it runs, and `interrupt` stops it by
+ * ending the worker and opening the same data directory in a new one. Committed data survives (PGlite
+ * writes through to the data directory; reopening recovers from the WAL); the scheduler's rule of one
+ * open transaction per database means only the interrupted client's uncommitted work is lost.
  */
 
-// Small memory settings: idle RSS drops from ~500 MB to under 200 MB (WIRE-NOTES §3.6).
-const LOW_MEMORY_PARAMS = [
-  '-c', 'shared_buffers=16MB',
-  '-c', 'temp_buffers=1MB',
-  '-c', 'work_mem=4MB',
-  '-c', 'maintenance_work_mem=16MB',
-  '-c', 'wal_buffers=1MB',
-];
-
-const SUPPORTED_PG_MAJOR = '18';
-
-/**
- * Extensions whose library must be in shared_preload_libraries when Postgres starts (pg_stat_statements
- * does nothing when loaded later). Only these make a database's open slower: see `Engine.open`.
- */
-const PRELOADED_EXTENSIONS = new Set(['pg_stat_statements']);
-
-type PGliteClass = typeof import('@electric-sql/pglite').PGlite;
-
-async function createPGlite(PGlite: PGliteClass, dataDir: string, database: string, preload: string[]): Promise<PGlite> {
-  const extensions: Record<string, { name: string; setup: () => Promise<{ bundlePath: URL }> }> = {};
-  for (const name of preload) {
-    const bundlePath = await bundleTarball(name);
-    extensions[name] = { name, setup: async () => ({ bundlePath }) };
+/** The running batch was stopped by `interrupt`; `fields` is the error its client gets. */
+export class EngineInterruptedError extends Error {
+  constructor(readonly fields: ErrorFields) {
+    super(fields.message);
   }
-  return PGlite.create({
-    dataDir,
-    database,
-    extensions,
-    // shared_preload_libraries goes on the command line: PGlite's own `sharedPreloadLibraries` route
-    // rewrites postgresql.conf, which lives in the persistent data directory.
-    startParams: [
-      ...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...proxySettingStartParams(),
-      ...(preload.length > 0 ? ['-c', `shared_preload_libraries=${preload.join(',')}`] : []),
-    ],
-  });
 }
 
-/** Extensions created in the database (pg_extension), without the built-in plpgsql. */
-function installedExtensions(db: PGlite): string[] {
-  const out = db.execProtocolRawSync(queryMessage("SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'"));
-  return dataRows(out).map((row) => row[0]!);
+interface PendingRequest {
+  kind: EngineRequest['kind'];
+  resolve(reply: EngineReply): void;
+  reject(error: Error): void;
+  onChunk?: (chunk: Uint8Array) => void;
+  chunks?: Uint8Array[];
 }
+
+interface StartedWorker {
+  worker: Worker;
+  parameterStatus: ReadonlyMap<string, string>;
+}
+
+const ROLLBACK = queryMessage('ROLLBACK');
+const SHUTTING_DOWN: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
 
 export class Engine<S> {
   readonly queue = new EngineQueue<S>();
   readonly sessions = new Set<S>();
   /** Session-level settings (lower-case name → value) currently applied in the engine, beyond its defaults. */
   appliedSettings = new Map<string, string>();
-  /** A batch is running (execStream has not returned yet). */
-  streaming = false;
   /** Whose settings are applied; null = defaults (or a departed session's, as `appliedSettings` says). */
   settingsOwner: S | null = null;
   /** The session whose unnamed prepared statement the engine holds. */
   unnamedStatementOwner: S | null = null;
   /** Channels the engine LISTENs on, with the sessions that asked. */
   readonly listeners = new Map<string, Set<S>>();
+  /**
+   * Counts restarts. A session whose prepared statements were made in an earlier generation parses them
+   * again before its next batch.
+   */
+  generation = 0;
+  private catalogInstalled = false;
+  private inTransaction = false;
+  private pending: PendingRequest[] = [];
+  private restarting: Promise<void> | null = null;
   private dead: Error | null = null;
+  private closing = false;
 
   private constructor(
     readonly name: string,
     readonly dataDir: string,
-    private readonly db: PGlite,
+    private worker: Worker,
     /** ParameterStatus values PGlite reports at startup, in its order. */
     readonly parameterStatus: ReadonlyMap<string, string>,
-    /** Extension files in this PGlite's filesystem; see engine-extensions.ts. */
-    readonly extensions: EngineExtensions,
-  ) {}
+  ) {
+    this.attach(worker);
+  }
 
-  /**
-   * Opens an existing data directory. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors.
-   * The extensions the database has (pg_extension is the record; no manifest that could drift from it)
-   * get their files before any client runs a query. A database with pg_stat_statements is opened twice:
-   * the first open finds it, the second starts Postgres with its library preloaded.
-   */
+  /** Opens an existing data directory in a new worker. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors. */
   static async open<S>(name: string, dataDir: string): Promise<Engine<S>> {
-    const version = (await readFile(path.join(dataDir, 'PG_VERSION'), 'utf8')).trim();
-    if (version !== SUPPORTED_PG_MAJOR) {
-      throw new PpgError('DATA_DIR_INCOMPATIBLE', `the data directory ${dataDir} was made by PostgreSQL ${version}; this PGlite runs PostgreSQL ${SUPPORTED_PG_MAJOR}`, {
-        hint: 'dump it with the ppg-dev version that made it, or remove the instance and start fresh',
-      });
-    }
-    const { PGlite } = await import('@electric-sql/pglite');
-    const database = await internalDatabaseName(dataDir);
-    let db = await createPGlite(PGlite, dataDir, database, []);
-    let installed = installedExtensions(db);
-    const preload = installed.filter((e) => PRELOADED_EXTENSIONS.has(e));
-    if (preload.length > 0) {
-      await db.close();
-      db = await createPGlite(PGlite, dataDir, database, preload);
-      installed = installedExtensions(db);
-    }
-    const extensions = new EngineExtensions(db);
-    extensions.markInstalled(preload);
-    try {
-      if (installed.length > 0) await extensions.install(installed);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    // A startup packet makes PGlite report GUC changes (ParameterStatus) like a normal backend, and gives
-    // us the parameter set every client receives at connect.
-    const out = db.execProtocolRawSync(startupMessage({ user: 'postgres', database }));
-    const params = new Map<string, string>();
-    for (const f of splitFrames(out)) {
-      if (f.type !== FRAME_TYPE.S) continue;
-      const key = parameterStatusName(f.bytes);
-      params.set(key, readCString(f.bytes, 5 + Buffer.byteLength(key) + 1).value);
-    }
-    return new Engine<S>(name, dataDir, db, params, extensions);
+    const started = await startWorker(dataDir);
+    return new Engine<S>(name, dataDir, started.worker, started.parameterStatus);
   }
 
   get isDead(): boolean {
     return this.dead !== null;
   }
 
-  /** Runs raw protocol bytes through PGlite and returns all of its output. */
-  exec(bytes: Uint8Array): Uint8Array {
-    if (this.dead) throw this.dead;
+  /** True once every shipped extension's files are in the engine (see engine-extensions.ts). */
+  get hasCatalog(): boolean {
+    return this.catalogInstalled;
+  }
+
+  /** A request is in the worker: a batch is running or about to. */
+  get busy(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Runs raw protocol bytes and resolves with all of PGlite's output. */
+  async exec(bytes: Uint8Array): Promise<Uint8Array> {
+    const reply = await this.request({ kind: 'exec', bytes });
+    return reply.kind === 'done' ? reply.data : new Uint8Array(0);
+  }
+
+  /**
+   * Runs protocol bytes and hands PGlite's output to `onChunk` as it arrives, in order. Rejects with
+   * EngineInterruptedError if `interrupt` stopped it, or with ENGINE_DEAD if PGlite failed.
+   */
+  async execStream(bytes: Uint8Array, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+    await this.request({ kind: 'exec', bytes }, onChunk);
+  }
+
+  /** Runs one simple-protocol query for the server's own purposes and returns the raw output. */
+  execQuery(sql: string): Promise<Uint8Array> {
+    return this.exec(queryMessage(sql));
+  }
+
+  /** Writes every shipped extension's files into the engine. Idempotent. */
+  async installCatalog(): Promise<void> {
+    if (this.catalogInstalled) return;
+    await this.request({ kind: 'catalog' });
+    this.catalogInstalled = true;
+  }
+
+  /** Whether PGlite was inside a transaction after the last batch. */
+  isInTransaction(): boolean {
+    return !this.dead && this.inTransaction;
+  }
+
+  /**
+   * Stops the running batch (if any) by ending the worker, then reopens the data directory in a new one.
+   * The batch's caller gets EngineInterruptedError(fields); requests made meanwhile wait for the reopen.
+   * The new engine has default settings, no prepared statements and no temporary objects; LISTEN channels
+   * are restored here, the rest by each session (`generation`). Returns false if nothing was running.
+   */
+  interrupt(fields: ErrorFields): boolean {
+    if (this.pending.length === 0 || this.restarting || this.dead || this.closing) return false;
+    const old = this.worker;
+    const interrupted = this.pending;
+    this.pending = [];
+    this.detach(old);
+    // The new engine's state, set now: a batch queued from here on must see that it needs to restore.
+    this.appliedSettings = new Map();
+    this.settingsOwner = null;
+    this.unnamedStatementOwner = null;
+    this.catalogInstalled = false;
+    this.inTransaction = false;
+    this.generation++;
+    this.restarting = this.restart(old).finally(() => {
+      this.restarting = null;
+    });
+    for (const request of interrupted) request.reject(new EngineInterruptedError(fields));
+    return true;
+  }
+
+  private async restart(old: Worker): Promise<void> {
     try {
-      return this.db.execProtocolRawSync(bytes);
+      await old.terminate();
+      const started = await startWorker(this.dataDir);
+      this.worker = started.worker;
+      this.attach(started.worker);
+      if (this.listeners.size > 0) {
+        await this.send({ kind: 'exec', bytes: queryMessage([...this.listeners.keys()].map((c) => `LISTEN "${c.replace(/"/g, '""')}"`).join('; ')) });
+      }
     } catch (error) {
-      throw this.markDead(error);
+      this.markDead(error);
     }
   }
 
   /**
-   * Runs protocol bytes and hands PGlite's output to `onChunk` as it is produced (synchronously, in order).
-   * Rejects if PGlite fails; the engine is then dead.
+   * Rolls back an open transaction and closes PGlite (shutdown checkpoint), then ends the worker; later
+   * requests fail. A batch still running is not waited for unless `finishRunning` (a shutdown must not
+   * wait out a runaway statement): the worker is ended as by `interrupt`, and the next open recovers from
+   * the WAL. Idempotent.
    */
-  async execStream(bytes: Uint8Array, onChunk: (chunk: Uint8Array) => void): Promise<void> {
-    if (this.dead) throw this.dead;
-    this.streaming = true;
-    try {
-      await this.db.execProtocolRawStream(bytes, { syncToFs: false, onRawData: onChunk });
-    } catch (error) {
-      throw this.markDead(error);
-    } finally {
-      this.streaming = false;
+  async close(options: { finishRunning?: boolean } = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.restarting;
+    if (this.pending.length > 0 && !options.finishRunning) {
+      const interrupted = this.pending;
+      this.pending = [];
+      this.detach(this.worker);
+      for (const request of interrupted) request.reject(new EngineInterruptedError(SHUTTING_DOWN));
+      await this.worker.terminate();
+      return;
     }
+    try {
+      if (!this.dead) await this.send({ kind: 'close', rollback: ROLLBACK }, undefined, true);
+    } catch {
+      // A dead engine cannot roll back or checkpoint; ending the worker still releases it.
+    }
+    this.detach(this.worker);
+    await this.worker.terminate();
+  }
+
+  private async request(message: EngineRequest, onChunk?: (chunk: Uint8Array) => void): Promise<EngineReply> {
+    if (this.restarting) await this.restarting;
+    return this.send(message, onChunk);
+  }
+
+  private send(message: EngineRequest, onChunk?: (chunk: Uint8Array) => void, closing = false): Promise<EngineReply> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.closing && !closing) return Promise.reject(new PpgError('ENGINE_DEAD', `the database engine for "${this.name}" was closed`));
+    return new Promise<EngineReply>((resolve, reject) => {
+      this.pending.push({ kind: message.kind, resolve, reject, onChunk, chunks: onChunk ? undefined : [] });
+      // Copied, not transferred: callers keep their bytes (a statement's Parse is sent again after a restart).
+      this.worker.postMessage(message);
+    });
+  }
+
+  private readonly onMessage = (reply: EngineReply): void => this.receive(reply);
+  private readonly onError = (error: Error): void => this.fail(error);
+  private readonly onExit = (code: number): void => {
+    if (!this.closing) this.fail(new Error(`the engine thread exited (code ${code})`));
+  };
+
+  // Only our own listeners come off: Worker keeps internal ones (removeAllListeners stops its messages).
+  private attach(worker: Worker): void {
+    worker.on('message', this.onMessage);
+    worker.on('error', this.onError);
+    worker.on('exit', this.onExit);
+  }
+
+  private detach(worker: Worker): void {
+    worker.off('message', this.onMessage);
+    worker.off('error', this.onError);
+    worker.off('exit', this.onExit);
+  }
+
+  private receive(reply: EngineReply): void {
+    const head = this.pending[0];
+    if (!head) return;
+    if (reply.kind === 'chunk') {
+      if (head.onChunk) head.onChunk(reply.data);
+      else head.chunks!.push(reply.data);
+      return;
+    }
+    this.pending.shift();
+    if (reply.kind === 'failed') {
+      // PGlite failing in a batch leaves it unusable; a failed extension unpack does not.
+      head.reject(head.kind === 'exec' ? this.markDead(new Error(reply.message)) : new PpgError(errorCodeOr(reply.code, 'ENGINE_REQUEST_FAILED'), reply.message, { hint: reply.hint }));
+      return;
+    }
+    if (reply.kind === 'done') {
+      this.inTransaction = reply.inTransaction;
+      if (head.onChunk) head.onChunk(reply.data);
+      else if (head.chunks!.length > 0) {
+        head.chunks!.push(reply.data);
+        head.resolve({ ...reply, data: Buffer.concat(head.chunks!) });
+        return;
+      }
+    }
+    head.resolve(reply);
+  }
+
+  private fail(error: unknown): void {
+    const dead = this.markDead(error);
+    const pending = this.pending;
+    this.pending = [];
+    for (const request of pending) request.reject(dead);
   }
 
   private markDead(error: unknown): Error {
@@ -164,24 +263,29 @@ export class Engine<S> {
     });
     return this.dead;
   }
+}
 
-  /** Runs one simple-protocol query for the server's own purposes and returns the raw output. */
-  execQuery(sql: string): Uint8Array {
-    return this.exec(queryMessage(sql));
-  }
-
-  isInTransaction(): boolean {
-    return !this.dead && this.db.isInTransaction();
-  }
-
-  /** Rolls back an open transaction and closes PGlite (shutdown checkpoint). Idempotent. */
-  async close(): Promise<void> {
-    if (this.db.closed) return;
-    try {
-      if (this.isInTransaction()) this.execQuery('ROLLBACK');
-    } catch {
-      // A dead engine cannot roll back; closing still releases it.
-    }
-    await this.db.close();
+async function startWorker(dataDir: string): Promise<StartedWorker> {
+  const workerData: EngineWorkerData = { dataDir, wasmModule: await sharedWasmModule() };
+  const worker = new Worker(engineWorkerUrl(), { workerData });
+  let onMessage: (reply: EngineReply) => void = () => undefined;
+  let onError: (error: Error) => void = () => undefined;
+  let onExit: (code: number) => void = () => undefined;
+  try {
+    const reply = await new Promise<EngineReply>((resolve, reject) => {
+      onMessage = resolve;
+      onError = reject;
+      onExit = (code) => reject(new Error(`the engine thread exited while opening (code ${code})`));
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage({ kind: 'open' } satisfies EngineRequest);
+    });
+    if (reply.kind === 'failed') throw new PpgError(errorCodeOr(reply.code, 'ENGINE_OPEN_FAILED'), reply.message, { hint: reply.hint });
+    if (reply.kind !== 'opened') throw new Error(`unexpected reply from the engine thread: ${reply.kind}`);
+    return { worker, parameterStatus: new Map(reply.parameterStatus) };
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  } finally {
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
   }
 }

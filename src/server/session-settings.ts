@@ -45,20 +45,29 @@ export function settingsFromStartup(params: Record<string, string>, defaults: Re
   return settings;
 }
 
-/** Makes the engine's session settings those of `session`. Must be called by the engine's owner. */
-export function applySessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S, log: (line: string) => void): void {
-  if (engine.settingsOwner === session) return;
+/**
+ * The statement that switches the engine from the settings in `applied` to `wanted` (null: nothing to do):
+ * RESET what `wanted` lacks, set_config what differs.
+ */
+export function settingsSwitchSql(applied: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string>): string | null {
   const statements: string[] = [];
-  for (const name of engine.appliedSettings.keys()) {
-    if (!session.settings.has(name)) statements.push(`RESET ${PROXY_SETTINGS.has(name) ? engineSettingName(name) : quoteIdent(name)}`);
+  for (const name of applied.keys()) {
+    if (!wanted.has(name)) statements.push(`RESET ${PROXY_SETTINGS.has(name) ? engineSettingName(name) : quoteIdent(name)}`);
   }
   const assignments: string[] = [];
-  for (const [name, value] of session.settings) {
-    if (engine.appliedSettings.get(name) !== value) assignments.push(`set_config(${quoteLiteral(engineSettingName(name))}, ${quoteLiteral(value)}, false)`);
+  for (const [name, value] of wanted) {
+    if (applied.get(name) !== value) assignments.push(`set_config(${quoteLiteral(engineSettingName(name))}, ${quoteLiteral(value)}, false)`);
   }
   if (assignments.length > 0) statements.push(`SELECT ${assignments.join(', ')}`);
-  if (statements.length > 0) {
-    const error = firstError(engine.execQuery(statements.join('; ')));
+  return statements.length > 0 ? statements.join('; ') : null;
+}
+
+/** Makes the engine's session settings those of `session`. Must be called by the engine's owner. */
+export async function applySessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S, log: (line: string) => void): Promise<void> {
+  if (engine.settingsOwner === session) return;
+  const sql = settingsSwitchSql(engine.appliedSettings, session.settings);
+  if (sql) {
+    const error = firstError(await engine.execQuery(sql));
     if (error) log(`could not restore session settings: ${error.get('M')}`);
   }
   engine.appliedSettings = new Map(session.settings);
@@ -66,8 +75,8 @@ export function applySessionSettings<S extends SettingsHolder>(engine: Engine<S>
 }
 
 /** Reads the session-level settings back from the engine after `session` changed them. */
-export function captureSessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S): void {
-  const rows = dataRows(engine.execQuery(`SELECT lower(name), setting FROM pg_settings WHERE source = 'session' UNION ALL ${proxySettingsQuery()}`));
+export async function captureSessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S): Promise<void> {
+  const rows = dataRows(await engine.execQuery(`SELECT lower(name), setting FROM pg_settings WHERE source = 'session' UNION ALL ${proxySettingsQuery()}`));
   session.settings = new Map(rows
     .filter(([name, value]) => !(PROXY_SETTINGS.has(name ?? '') && value === '0'))
     .map(([name, value]) => [name ?? '', value ?? '']));

@@ -23,5 +23,7 @@ export async function copyTree(source: string, target: string): Promise<void> {
       await copyFile(path.join(source, file), path.join(target, file), constants.COPYFILE_FICLONE);
     }
   };
-  await Promise.all(Array.from({ length: PARALLEL_COPIES }, worker));
+  // All copies end before a failure is reported: one still writing would race the caller's cleanup.
+  const failed = (await Promise.allSettled(Array.from({ length: PARALLEL_COPIES }, worker))).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

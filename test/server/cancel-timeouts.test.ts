@@ -4,35 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { delay, rejectionOf, waitFor } from './async-checks.js';
 import { startChildServer } from './child-server.js';
 import { findBinary } from './find-binary.js';
+import { pgCancel, sendCancel, type KeyedClient } from './cancel-request.js';
 import { rawConnect } from './raw-connection.js';
 import { ClientBag, useSharedServer } from './shared-server.js';
 import { startTestServer, type TestServer } from './test-server.js';
 import { int32 } from './wire-frames.js';
 
 const shared = useSharedServer(startTestServer);
-
-type KeyedClient = pg.Client & { processID: number | null; secretKey: number | null };
-
-/** Sends a CancelRequest for `client` on a fresh connection, as libpq and pg do. */
-async function sendCancel(port: number, client: pg.Client): Promise<void> {
-  const { processID, secretKey } = client as unknown as KeyedClient;
-  expect(processID, 'BackendKeyData pid').not.toBeNull();
-  expect(secretKey, 'BackendKeyData secret').not.toBeNull();
-  const raw = await rawConnect(port);
-  try {
-    raw.socket.write(Buffer.concat([int32(16), int32(80877102), int32(processID!), int32(secretKey!)]));
-    // The server closes a cancel connection without answering.
-    await Promise.race([raw.closed, delay(5_000)]);
-  } finally {
-    raw.destroy();
-  }
-}
-
-/** pg's own cancel: a second connection sending CancelRequest with this client's BackendKeyData. */
-function pgCancel(client: pg.Client, query: unknown, url: string): void {
-  const canceller = new pg.Client({ connectionString: url });
-  (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(client, query);
-}
 
 describe('cancel and timeouts while waiting for the engine', () => {
   it('a CancelRequest removes a query waiting behind another client\'s transaction with 57014', async () => {

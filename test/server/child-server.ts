@@ -10,6 +10,8 @@ export interface ChildServer {
   port: number;
   child: ChildProcess;
   stderr(): string;
+  /** Asks the child for its scheduler's state: clients with a batch running, clients waiting. */
+  status(): Promise<{ running: number; waiting: number }>;
   /** SIGTERM, then SIGKILL if it does not exit (a blocked event loop ignores SIGTERM); removes the temp dir. */
   cleanup(): Promise<void>;
 }
@@ -22,7 +24,7 @@ export async function startChildServer(options: { dataRoot?: string; templateCac
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-server-child-'));
   const script = new URL('./server-child.mjs', import.meta.url).pathname;
   const args = [script, options.dataRoot ?? path.join(tempDir, 'data'), options.templateCacheDir ?? TEMPLATE_CACHE_DIR];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -49,5 +51,12 @@ export async function startChildServer(options: { dataRoot?: string; templateCac
     throw error;
   }
   const info = JSON.parse(out.split('\n')[0]!) as { port: number; url: string };
-  return { ...info, child, stderr: () => err, cleanup };
+  let asked = 0;
+  const status = async (): Promise<{ running: number; waiting: number }> => {
+    asked++;
+    child.stdin!.write('status\n');
+    await waitFor(() => out.split('\nstatus ').length > asked, 10_000, 'the child to report its status');
+    return JSON.parse(out.split('\nstatus ')[asked]!.split('\n')[0]!) as { running: number; waiting: number };
+  };
+  return { ...info, child, stderr: () => err, status, cleanup };
 }

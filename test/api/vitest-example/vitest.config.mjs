@@ -4,5 +4,7 @@ export default {
   test: {
     globalSetup: ['./global-setup.mjs'],
     include: ['*.example.mjs'],
+    // A test's first query opens its database (a PGlite start, about 1 s; several on a loaded 2-core CI box).
+    testTimeout: 30_000,
   },
 };

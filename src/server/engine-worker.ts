@@ -1,0 +1,103 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openPGlite, type OpenedPGlite } from './pglite-open.js';
+import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
+
+/**
+ * The worker thread that owns one database's PGlite. It runs one request at a time, in the order they
+ * arrive, so the main thread can match replies to requests by order alone. SQL runs only here: while a
+ * statement runs, the main thread keeps serving sockets, timers and other databases, and can end this
+ * thread to interrupt it (see engine.ts).
+ */
+
+/** Output is sent on while a batch runs once this much has gathered, so a big result streams. */
+const STREAM_CHUNK_BYTES = 256 * 1024;
+
+const port = parentPort!;
+const { dataDir, wasmModule } = workerData as EngineWorkerData;
+let opened: OpenedPGlite | null = null;
+const requests: EngineRequest[] = [];
+let running = false;
+
+function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+function joined(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+async function exec(bytes: Uint8Array): Promise<void> {
+  const db = opened!.db;
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  await db.execProtocolRawStream(bytes, {
+    syncToFs: false,
+    onRawData: (chunk) => {
+      // The chunk is a view into WASM memory, reused by the next write: copy it.
+      parts.push(chunk.slice());
+      size += chunk.length;
+      if (size >= STREAM_CHUNK_BYTES) {
+        const data = joined(parts, size);
+        reply({ kind: 'chunk', data }, [data.buffer as ArrayBuffer]);
+        parts = [];
+        size = 0;
+      }
+    },
+  });
+  const data = joined(parts, size);
+  reply({ kind: 'done', data, inTransaction: db.isInTransaction() }, [data.buffer as ArrayBuffer]);
+}
+
+async function handle(request: EngineRequest): Promise<void> {
+  switch (request.kind) {
+    case 'open':
+      opened = await openPGlite(dataDir, wasmModule);
+      reply({ kind: 'opened', parameterStatus: [...opened.parameterStatus] });
+      return;
+    case 'exec':
+      return exec(request.bytes);
+    case 'catalog':
+      await opened!.extensions.installCatalog();
+      reply({ kind: 'done', data: new Uint8Array(0), inTransaction: opened!.db.isInTransaction() });
+      return;
+    case 'close':
+      if (opened && !opened.db.closed) {
+        if (opened.db.isInTransaction()) opened.db.execProtocolRawSync(request.rollback);
+        await opened.db.close();
+      }
+      reply({ kind: 'closed' });
+      return;
+  }
+}
+
+async function pump(): Promise<void> {
+  if (running) return;
+  running = true;
+  while (requests.length > 0) {
+    const request = requests.shift()!;
+    try {
+      await handle(request);
+    } catch (error) {
+      const fields = error as { code?: unknown; hint?: unknown };
+      reply({
+        kind: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+        code: typeof fields.code === 'string' ? fields.code : undefined,
+        hint: typeof fields.hint === 'string' ? fields.hint : undefined,
+      });
+    }
+  }
+  running = false;
+}
+
+port.on('message', (request: EngineRequest) => {
+  requests.push(request);
+  void pump();
+});

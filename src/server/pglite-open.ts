@@ -1,0 +1,110 @@
+import type { PGlite } from '@electric-sql/pglite';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PpgError } from '../ppg-error.js';
+import { dataRows, parameterStatusName, splitFrames, FRAME_TYPE } from './backend-output.js';
+import { internalDatabaseName } from './data-template.js';
+import { EngineExtensions } from './engine-extensions.js';
+import type { CompiledWasm } from './engine-protocol.js';
+import { bundleTarball } from './extension-catalog.js';
+import { proxySettingStartParams } from './proxy-settings.js';
+import { queryMessage, readCString, startupMessage } from './wire-messages.js';
+
+/** Opening one database's PGlite, with the settings and extension files it needs. Runs in the engine worker. */
+
+// Small memory settings: idle RSS drops from ~500 MB to under 200 MB (WIRE-NOTES §3.6).
+const LOW_MEMORY_PARAMS = [
+  '-c', 'shared_buffers=16MB',
+  '-c', 'temp_buffers=1MB',
+  '-c', 'work_mem=4MB',
+  '-c', 'maintenance_work_mem=16MB',
+  '-c', 'wal_buffers=1MB',
+];
+
+const SUPPORTED_PG_MAJOR = '18';
+
+/**
+ * Extensions whose library must be in shared_preload_libraries when Postgres starts (pg_stat_statements
+ * does nothing when loaded later). Only these make a database's open slower: see `openPGlite`.
+ */
+const PRELOADED_EXTENSIONS = new Set(['pg_stat_statements']);
+
+export interface OpenedPGlite {
+  db: PGlite;
+  /** ParameterStatus values PGlite reports at startup, in its order. */
+  parameterStatus: Map<string, string>;
+  extensions: EngineExtensions;
+}
+
+type PGliteClass = typeof import('@electric-sql/pglite').PGlite;
+
+async function createPGlite(
+  PGlite: PGliteClass, dataDir: string, database: string, preload: string[], wasmModule: CompiledWasm | undefined,
+): Promise<PGlite> {
+  const extensions: Record<string, { name: string; setup: () => Promise<{ bundlePath: URL }> }> = {};
+  for (const name of preload) {
+    const bundlePath = await bundleTarball(name);
+    extensions[name] = { name, setup: async () => ({ bundlePath }) };
+  }
+  return PGlite.create({
+    dataDir,
+    database,
+    extensions,
+    ...(wasmModule ? { pgliteWasmModule: wasmModule as never } : {}),
+    // shared_preload_libraries goes on the command line: PGlite's own `sharedPreloadLibraries` route
+    // rewrites postgresql.conf, which lives in the persistent data directory.
+    startParams: [
+      ...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...proxySettingStartParams(),
+      ...(preload.length > 0 ? ['-c', `shared_preload_libraries=${preload.join(',')}`] : []),
+    ],
+  });
+}
+
+/** Extensions created in the database (pg_extension), without the built-in plpgsql. */
+function installedExtensions(db: PGlite): string[] {
+  const out = db.execProtocolRawSync(queryMessage("SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'"));
+  return dataRows(out).map((row) => row[0]!);
+}
+
+/**
+ * Opens an existing data directory. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors.
+ * The extensions the database has (pg_extension is the record; no manifest that could drift from it)
+ * get their files before any client runs a query. A database with pg_stat_statements is opened twice:
+ * the first open finds it, the second starts Postgres with its library preloaded.
+ */
+export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Promise<OpenedPGlite> {
+  const version = (await readFile(path.join(dataDir, 'PG_VERSION'), 'utf8')).trim();
+  if (version !== SUPPORTED_PG_MAJOR) {
+    throw new PpgError('DATA_DIR_INCOMPATIBLE', `the data directory ${dataDir} was made by PostgreSQL ${version}; this PGlite runs PostgreSQL ${SUPPORTED_PG_MAJOR}`, {
+      hint: 'dump it with the ppg-dev version that made it, or remove the instance and start fresh',
+    });
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const database = await internalDatabaseName(dataDir);
+  let db = await createPGlite(PGlite, dataDir, database, [], wasmModule);
+  let installed = installedExtensions(db);
+  const preload = installed.filter((e) => PRELOADED_EXTENSIONS.has(e));
+  if (preload.length > 0) {
+    await db.close();
+    db = await createPGlite(PGlite, dataDir, database, preload, wasmModule);
+    installed = installedExtensions(db);
+  }
+  const extensions = new EngineExtensions(db);
+  extensions.markInstalled(preload);
+  try {
+    if (installed.length > 0) await extensions.install(installed);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  // A startup packet makes PGlite report GUC changes (ParameterStatus) like a normal backend, and gives
+  // us the parameter set every client receives at connect.
+  const out = db.execProtocolRawSync(startupMessage({ user: 'postgres', database }));
+  const parameterStatus = new Map<string, string>();
+  for (const f of splitFrames(out)) {
+    if (f.type !== FRAME_TYPE.S) continue;
+    const key = parameterStatusName(f.bytes);
+    parameterStatus.set(key, readCString(f.bytes, 5 + Buffer.byteLength(key) + 1).value);
+  }
+  return { db, parameterStatus, extensions };
+}
