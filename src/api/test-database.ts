@@ -44,9 +44,18 @@ function quote(name: string): string {
 /** Runs one statement on the server's main database (never on the template: that would block the copy). */
 async function onServer(serverUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: urlOf(serverUrl, 'postgres') });
+  // A server that ends the session outside a statement (FATAL 57P01 when it shuts down, say while the pool
+  // refills in the background) makes pg emit 'error'; unheard, that crashes the whole test process. It is
+  // reported through this call's promise instead.
+  let lost: unknown;
+  client.on('error', (error) => {
+    lost ??= error;
+  });
   await client.connect();
   try {
     await client.query(sql);
+  } catch (error) {
+    throw lost ?? error;
   } finally {
     await client.end();
   }

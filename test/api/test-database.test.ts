@@ -1,9 +1,11 @@
+import net from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { closeTestDatabasePools, createTestDatabase } from '../../src/package-api.js';
 import { queryRows } from '../support/pg-client.js';
 import { rejectionOf } from '../server/async-checks.js';
 import { useSharedServer } from '../server/shared-server.js';
+import { cstr, frame, int32 } from '../server/wire-frames.js';
 import { startTestServer } from '../server/test-server.js';
 
 /** createTestDatabase against a real server: copies of a seeded template, one per test, warm pool included. */
@@ -46,6 +48,29 @@ describe('createTestDatabase', () => {
       expect((await rejectionOf(createTestDatabase({ template: 'seeded' }))).code).toBe('NO_SERVER_URL');
     } finally {
       if (saved !== undefined) process.env.DATABASE_URL = saved;
+    }
+  });
+
+  it('a connection the server ends (FATAL 57P01, as at its shutdown) rejects the call instead of crashing the process', async () => {
+    // A fake server: accepts the startup, says ready, and at once ends the session as a Postgres shutting
+    // down does, before the client has sent its statement. pg emits that as an 'error' event.
+    const fatal = ['SFATAL', 'VFATAL', 'C57P01', 'Mterminating connection due to administrator command'].map(cstr);
+    const goodbye = Buffer.concat([
+      frame('R', int32(0)), // AuthenticationOk
+      frame('Z', Buffer.from('I')),
+      frame('E', Buffer.concat([...fatal, Buffer.from([0])])),
+    ]);
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end(goodbye));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+      await expect(createTestDatabase({ template: 'seeded', url, warm: 0 })).rejects.toMatchObject({ code: '57P01' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
