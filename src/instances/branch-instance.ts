@@ -6,7 +6,7 @@ import { newRecord, readRecord, writeRecord, type InstanceRecord } from '../stat
 import { stagingPathFor } from '../state/staging.js';
 import { instancePaths } from '../state/state-paths.js';
 import { assertInstanceExists, exists, requireSnapshot } from './snapshots.js';
-import { startDetached } from './start-instance.js';
+import { startDetached, type StartResult } from './start-instance.js';
 import { whileStopped } from './while-stopped.js';
 
 export interface BranchResult {
@@ -32,26 +32,32 @@ export async function branchInstance(
   }
   const snapshot = fromSnapshot === undefined ? null : (await requireSnapshot(root, from, fromSnapshot)).paths;
   const source = instancePaths(root, from);
-  const sourceRecord = await readRecord(source.record, from);
+  const projectDir = (await readRecord(source.record, from))?.projectDir ?? root;
   await mkdir(target.dir, { recursive: true });
   const staging = stagingPathFor(target.data);
-  let sourceRestarted: InstanceRecord | null = null;
-  try {
-    if (snapshot) {
-      await copyTree(snapshot.data, staging);
-    } else {
+  // The branch is started as soon as its data is in place, while a running source starts again: two
+  // daemon starts (a Node process and a PGlite each, seconds on a busy machine) overlap instead of
+  // queueing. Wrapped in an object so that whileStopped does not wait for it.
+  const make = async (): Promise<{ started: Promise<StartResult> }> => {
+    try {
+      if (snapshot) await copyTree(snapshot.data, staging);
       // A source that never ran has no data yet: the branch then starts empty, as the source would.
-      const copy = async (): Promise<void> => (await exists(source.data)) ? copyTree(source.data, staging) : mkdir(staging).then(() => undefined);
-      sourceRestarted = (await whileStopped(root, from, env, copy)).restarted;
+      else if (await exists(source.data)) await copyTree(source.data, staging);
+      else await mkdir(staging);
+      await rename(staging, target.data);
+      await writeRecord(target.record, newRecord(to, projectDir));
+    } catch (error) {
+      await rm(target.dir, { recursive: true, force: true });
+      throw error;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
-    await rename(staging, target.data);
-    await writeRecord(target.record, newRecord(to, sourceRecord?.projectDir ?? root));
-  } catch (error) {
-    await rm(target.dir, { recursive: true, force: true });
-    throw error;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  const { record } = await startDetached({ stateRoot: root, name: to, projectDir: sourceRecord?.projectDir ?? root, env });
+    const started = startDetached({ stateRoot: root, name: to, projectDir, env });
+    started.catch(() => undefined); // awaited below, unless the source fails to start again
+    return { started };
+  };
+  const made = snapshot ? { result: await make(), restarted: null } : await whileStopped(root, from, env, make);
+  const { record } = await made.result.started;
+  const sourceRestarted = made.restarted;
   return { record, sourceRestarted };
 }
