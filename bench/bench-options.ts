@@ -6,6 +6,8 @@
  *   --json         / BENCH_JSON=1     print one JSON document instead of the table
  *   --no-native    / BENCH_NO_NATIVE=1  skip native PostgreSQL even when installed
  *   --round-trips N / BENCH_ROUND_TRIPS sequential `select 1` round trips (default 2000)
+ *   --data-mb N     / BENCH_DATA_MB    data in the instance that reset, snapshot restore and branch run on
+ *                                      (default 100; 50 with --quick)
  *   --load          / BENCH_LOAD=1     instead of the above: the load-and-churn run (load-churn.ts), --duration
  *                                      seconds (default 60) with --clients N connections (default 200)
  */
@@ -18,6 +20,7 @@ export interface BenchOptions {
   roundTrips: number;
   load: boolean;
   clients: number;
+  workflowDataMb: number;
 }
 
 function flagValue(argv: readonly string[], name: string): string | undefined {
@@ -39,7 +42,7 @@ function positiveNumber(text: string | undefined, what: string): number | undefi
 }
 
 export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const known = new Set(['--duration', '--rounds', '--quick', '--json', '--no-native', '--round-trips', '--load', '--clients', '--help']);
+  const known = new Set(['--duration', '--rounds', '--quick', '--json', '--no-native', '--round-trips', '--load', '--clients', '--data-mb', '--help']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.split('=')[0] as string)) throw new Error(`unknown option ${arg}`);
   }
@@ -49,6 +52,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const roundTrips = positiveNumber(flagValue(argv, '--round-trips') ?? env.BENCH_ROUND_TRIPS, '--round-trips');
   const load = argv.includes('--load') || truthy(env.BENCH_LOAD);
   const clients = positiveNumber(flagValue(argv, '--clients') ?? env.BENCH_CLIENTS, '--clients');
+  const dataMb = positiveNumber(flagValue(argv, '--data-mb') ?? env.BENCH_DATA_MB, '--data-mb');
   return {
     quick,
     load,
@@ -58,7 +62,8 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     json: argv.includes('--json') || truthy(env.BENCH_JSON),
     native: !(argv.includes('--no-native') || truthy(env.BENCH_NO_NATIVE)),
     roundTrips: Math.round(roundTrips ?? (quick ? 500 : 2000)),
+    workflowDataMb: Math.round(dataMb ?? (quick ? 50 : 100)),
   };
 }
 
-export const USAGE = `usage: npm run bench -- [--duration S] [--rounds N] [--quick] [--json] [--no-native] [--round-trips N] [--load [--clients N]]`;
+export const USAGE = `usage: npm run bench -- [--duration S] [--rounds N] [--quick] [--json] [--no-native] [--round-trips N] [--data-mb N] [--load [--clients N]]`;

@@ -1,9 +1,11 @@
 import type { Side, StartupTimes } from './bench-phases.js';
 import type { PgbenchRun, PgbenchWorkload } from './pgbench-runner.js';
-import { formatNumber, formatPercent, formatRatio, formatTable, verdict, type ReportRow } from './report-table.js';
+import { formatNumber, formatPercent, formatTable, rowCollector, verdict, type ReportRow } from './report-table.js';
 import { medianOf, type LatencySummary } from './stats.js';
 import type { RoundTripResult } from './pg-round-trips.js';
 import type { WireOverheadCase } from './wire-overhead.js';
+import type { WorkflowResult } from './workflow-bench.js';
+import { addWorkflowRows } from './workflow-summary.js';
 
 /** Turns per-round measurements into medians, ratios and target verdicts. */
 export interface RoundResult {
@@ -43,17 +45,10 @@ export interface BenchSummary {
   figures: Record<string, unknown>;
 }
 
-export function summarize(rounds: readonly RoundResult[], oneOffs: OneOffs, workloads: readonly PgbenchWorkload[], nativeLabel: string | null): BenchSummary {
-  const rows: ReportRow[] = [];
-  const figures: Record<string, unknown> = {};
-  const hasNative = nativeLabel !== null;
-  const row = (metric: string, values: Record<Side, number | null>, digits: number, target = '', ok: boolean | null = null): void => {
-    rows.push({
-      metric, ppg: formatNumber(values.ppg, digits), native: hasNative ? formatNumber(values.native, digits) : '—',
-      ratio: hasNative ? formatRatio(values.ppg, values.native) : '—', target, verdict: target ? verdict(ok) : '',
-    });
-    figures[metric.trim().replace(/[¹²]/g, '')] = { ...values, ratio: ratio(values), ...(target ? { target, result: verdict(ok) } : {}) };
-  };
+export function summarize(
+  rounds: readonly RoundResult[], oneOffs: OneOffs, workloads: readonly PgbenchWorkload[], nativeLabel: string | null, workflow: WorkflowResult | null,
+): BenchSummary {
+  const { rows, figures, add: row } = rowCollector(nativeLabel !== null);
 
   for (const workload of workloads) {
     const tps = both((side) => rounds.map((r) => r.pgbench?.[workload.key]?.[side]?.tps));
@@ -87,6 +82,7 @@ export function summarize(rounds: readonly RoundResult[], oneOffs: OneOffs, work
   row('warm start, same data dir (ms)', startup((s, side) => (side === 'ppg' ? s.ppgWarmMs : s.nativeWarmMs)), 0);
   row('pgbench -i -s 1 (ms)', oneOffs.pgbenchInitMs, 0);
   row('first start ever, builds template (ms)²', { ppg: oneOffs.firstEverStartMs, native: null }, 0);
+  if (workflow) addWorkflowRows(row, workflow);
 
   const wireRows: string[][] = [];
   for (const query of ['select 1', 'point select'] as const) {

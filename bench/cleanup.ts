@@ -13,6 +13,7 @@ interface TrackedChild {
 
 const children = new Set<TrackedChild>();
 const tempDirs = new Set<string>();
+const hooks = new Set<() => void>();
 
 let stopping = false;
 
@@ -32,6 +33,15 @@ export function trackChild(child: ChildProcess, stopSignal: NodeJS.Signals = 'SI
   child.once('exit', () => children.delete(entry));
 }
 
+/**
+ * Synchronous work for cleanupAll to do first, for what is not a child of ours: the daemons `ppg dev --detach`
+ * starts run in their own session. Returns a function that unregisters the hook.
+ */
+export function onCleanup(hook: () => void): () => void {
+  hooks.add(hook);
+  return () => hooks.delete(hook);
+}
+
 export function trackTempDir(dir: string): void {
   tempDirs.add(dir);
 }
@@ -45,8 +55,16 @@ function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-/** Asks every live child to stop, waits up to `graceMs`, then SIGKILLs the rest; removes the temp dirs. */
+/** Runs the hooks, asks every live child to stop, waits up to `graceMs`, then SIGKILLs the rest; removes the temp dirs. */
 export async function cleanupAll(graceMs = 5_000): Promise<void> {
+  for (const hook of [...hooks]) {
+    hooks.delete(hook);
+    try {
+      hook();
+    } catch {
+      // one failed hook must not keep the rest (and the temp dirs) from being cleaned up
+    }
+  }
   const live = [...children].filter(({ child }) => alive(child));
   for (const { child, stopSignal } of live) child.kill(stopSignal);
   const deadline = Date.now() + graceMs;

@@ -36,3 +36,31 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
     .trimEnd();
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** A figure on both sides; null where it was not measured. */
+export interface SideValues {
+  ppg: number | null;
+  native: number | null;
+}
+
+/**
+ * Collects the main table's rows and, under the same names, the figures for --json. A row with a target gets a
+ * PASS/FAIL/n/a verdict; the ratio is ppg-dev ÷ native.
+ */
+export function rowCollector(hasNative: boolean): {
+  rows: ReportRow[];
+  figures: Record<string, unknown>;
+  add: (metric: string, values: SideValues, digits: number, target?: string, ok?: boolean | null) => void;
+} {
+  const rows: ReportRow[] = [];
+  const figures: Record<string, unknown> = {};
+  const add = (metric: string, values: SideValues, digits: number, target = '', ok: boolean | null = null): void => {
+    rows.push({
+      metric, ppg: formatNumber(values.ppg, digits), native: hasNative ? formatNumber(values.native, digits) : '—',
+      ratio: hasNative ? formatRatio(values.ppg, values.native) : '—', target, verdict: target ? verdict(ok) : '',
+    });
+    const ratio = values.ppg !== null && values.native ? values.ppg / values.native : null;
+    figures[metric.trim().replace(/[¹²³⁴]/g, '')] = { ...values, ratio, ...(target ? { target, result: verdict(ok) } : {}) };
+  };
+  return { rows, figures, add };
+}

@@ -18,6 +18,7 @@ import { startPpgServer, type PpgServerProcess } from './ppg-server-process.js';
 import { rawRoundTrips } from './raw-wire-client.js';
 import { runLoadBench } from './run-load.js';
 import { measureInProcess, measureWireOverhead } from './wire-overhead.js';
+import { measureWorkflow, type WorkflowResult } from './workflow-bench.js';
 
 const failures: string[] = [];
 
@@ -118,17 +119,22 @@ async function run(options: BenchOptions): Promise<void> {
     if (pgbench) result.pgbench = await measurePgbench(ctx, pgbench, urls, workloads, options.durationSeconds, round);
   }
 
+  // After the rounds: its samples scale with --rounds instead, and its extra daemons never idle beside pgbench.
+  let workflow: WorkflowResult | null = null;
+  if (oneOffs.firstEverStartMs !== null) workflow = await attempt('workflow', () => measureWorkflow(ctx, options, urls.native));
+  else fail('workflow', 'skipped: needs the template the first start builds');
+
   await ppgMain?.stop();
   await nativeMain?.stop();
   const loadAfter = os.loadavg();
-  const summary = summarize(rounds, oneOffs, workloads, nativeLabel);
+  const summary = summarize(rounds, oneOffs, workloads, nativeLabel, workflow);
   const environment = {
     node: process.version, cpus: os.cpus().length, native: native ? { version: native.version, binDir: native.binDir } : null,
     pgbench, pgbenchVersion: pgbench ? spawnSync(pgbench, ['--version'], { encoding: 'utf8' }).stdout.trim() : null,
     loadavgBefore: loadBefore, loadavgAfter: loadAfter,
   };
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ options, environment, figures: summary.figures, oneOffs, rounds, failures }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ options, environment, figures: summary.figures, oneOffs, rounds, workflow, failures }, null, 2)}\n`);
     return;
   }
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
@@ -141,6 +147,12 @@ async function run(options: BenchOptions): Promise<void> {
     '',
     '¹ native cold start includes initdb of the new cluster; ppg-dev copies its cached template.',
     '² ppg-dev only: the first server on a machine runs initdb in WASM once and caches a template.',
+    '³ createTestDatabase({ template }) (package API) against a `ppg dev` instance; template: 2 tables, 11k rows. warm = a copy the',
+    '  pool made in the background; cold = made on demand (warm: 0), connection included. Native column: CREATE DATABASE … TEMPLATE',
+    '  on an open connection. Indented rows: the same statements on both servers, interleaved.',
+    `⁴ the built CLI (ppg dev …) as a child process, from spawn until a new connection answers select 1; instance filled to ≥ ${options.workflowDataMb} MB${options.quick ? ' (--quick)' : ''}.`,
+    '  Reset, restore and branch of a running instance stop it and start it again (a new daemon process); the stop + start row is',
+    '  that part on its own, through two commands (one Node start-up more than inside one command).',
     'wire overhead: the same statements one at a time — PGlite execProtocolRaw in a child process vs TCP to ppg-dev with a',
     '  raw-frame client ("wire µs"; "via pg µs" = the same through the pg client). "latency +" compares median times,',
     '  "CPU +" the server process\' CPU per query with the in-process CPU per call (median over rounds each).',

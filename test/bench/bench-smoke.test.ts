@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/bench-options.js';
 import { parsePgbenchOutput } from '../../bench/pgbench-output.js';
-import { formatTable } from '../../bench/report-table.js';
+import { formatTable, rowCollector } from '../../bench/report-table.js';
 import { percentile, summarizeLatencies } from '../../bench/stats.js';
+import { warmHandoutVerdict } from '../../bench/workflow-summary.js';
 
 // Outputs captured from real pgbench 15.18 runs against native PostgreSQL 15 on the dev machine.
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -39,6 +40,36 @@ describe('bench options and helpers', () => {
     expect(parseBenchOptions(['--rounds', '3', '--json', '--duration=5'], { BENCH_ROUNDS: '7' })).toMatchObject({ rounds: 3, json: true, durationSeconds: 5 });
     expect(parseBenchOptions([], { BENCH_DURATION: '4', BENCH_NO_NATIVE: '1' })).toMatchObject({ durationSeconds: 4, native: false });
     expect(() => parseBenchOptions(['--bogus'], {})).toThrow(/unknown option/);
+  });
+
+  it('fills the workflow instance to 100 MB, 50 MB with --quick, unless told otherwise', () => {
+    expect(parseBenchOptions([], {})).toMatchObject({ workflowDataMb: 100 });
+    expect(parseBenchOptions(['--quick'], {})).toMatchObject({ workflowDataMb: 50 });
+    expect(parseBenchOptions(['--quick', '--data-mb', '20'], {})).toMatchObject({ workflowDataMb: 20 });
+    expect(parseBenchOptions([], { BENCH_DATA_MB: '30' })).toMatchObject({ workflowDataMb: 30 });
+  });
+
+  it('warm hand-out target: at most 100 ms and faster than native CREATE DATABASE … TEMPLATE', () => {
+    const cases: [number | null, number | null, boolean | null][] = [
+      [2, 80, true],
+      [90, 80, false],
+      [120, 500, false],
+      [120, null, false],
+      [2, null, null],
+      [null, 80, null],
+    ];
+    for (const [ppg, native, expected] of cases) expect(warmHandoutVerdict(ppg, native), `${ppg} vs ${native}`).toBe(expected);
+  });
+
+  it('rows carry the ratio ppg ÷ native and a verdict only when there is a target', () => {
+    const { rows, figures, add } = rowCollector(true);
+    add('a (ms)³', { ppg: 50, native: 100 }, 0, '≤ 1×', true);
+    add('b (ms)', { ppg: 1, native: null }, 1);
+    expect(rows).toEqual([
+      { metric: 'a (ms)³', ppg: '50', native: '100', ratio: '0.50×', target: '≤ 1×', verdict: 'PASS' },
+      { metric: 'b (ms)', ppg: '1.0', native: 'n/a', ratio: 'n/a', target: '', verdict: '' },
+    ]);
+    expect(figures['a (ms)']).toEqual({ ppg: 50, native: 100, ratio: 0.5, target: '≤ 1×', result: 'PASS' });
   });
 
   it('--load runs 60 s with 200 clients unless told otherwise', () => {
