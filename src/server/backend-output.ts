@@ -69,7 +69,7 @@ export function parameterStatusName(frameBytes: Uint8Array): string {
   return readCString(frameBytes, 5).value;
 }
 
-export const FRAME_TYPE = { Z, A, S, E, G, N: 0x4e } as const;
+export const FRAME_TYPE = { Z, A, S, E, G, N: 0x4e, PARSE_COMPLETE: 0x31, CLOSE_COMPLETE: 0x33 } as const;
 
 const D = 0x44;
 

@@ -10,11 +10,16 @@ export type FrameHook = (type: number, frame: Uint8Array) => Uint8Array | null;
 const FLUSH_BYTES = 256 * 1024;
 const Z = 0x5a;
 const E = 0x45;
+const PARSE_COMPLETE = 0x31;
+const CLOSE_COMPLETE = 0x33;
 
 export class BatchOutput {
   /** Status byte of the last ReadyForQuery seen, or null. */
   status: TransactionStatus | null = null;
   hasError = false;
+  /** ParseComplete and CloseComplete messages seen: how many of the batch's Parses and Closes were carried out. */
+  parseCompletes = 0;
+  closeCompletes = 0;
   private carry: Uint8Array | null = null;
   private pieces: Uint8Array[] = [];
   private size = 0;
@@ -42,6 +47,8 @@ export class BatchOutput {
       const type = data[offset]!;
       if (type === Z) this.status = String.fromCharCode(data[offset + 5]!) as TransactionStatus;
       else if (type === E) this.hasError = true;
+      else if (type === PARSE_COMPLETE) this.parseCompletes++;
+      else if (type === CLOSE_COMPLETE) this.closeCompletes++;
       if (this.special.has(type)) {
         this.keep(data, runStart, offset);
         const replacement = this.hook(type, data.subarray(offset, end));

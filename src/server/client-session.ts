@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { FRAME_TYPE, firstError, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
+import { dataRows, FRAME_TYPE, firstError, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
 import { BatchOutput, type FrameHook } from './batch-output.js';
 import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
 import { EngineInterruptedError, type Engine } from './engine.js';
@@ -42,6 +42,9 @@ const COPY_LIMIT_BYTES = 512 * 1024 * 1024;
 
 type BatchEnd = 'sync' | 'flush' | 'query';
 
+/** A Parse or Close of a batch, in message order; `name` is engine-side, '' for the unnamed statement or a portal. */
+type StatementChange = { op: 'parse'; name: string; parse: Uint8Array } | { op: 'close'; name: string };
+
 interface CopyIn {
   query: Uint8Array;
   parts: Uint8Array[];
@@ -52,11 +55,11 @@ export class ClientSession {
   settings: Map<string, string>;
   settingsDirty = false;
   readonly channels = new Set<string>();
-  /** Engine-side names of this session's prepared statements (protocol and SQL level). */
+  /** Engine-side names of this session's prepared statements (protocol and SQL level) that exist in the engine. */
   readonly statementNames = new Set<string>();
   /**
    * The session has parsed or prepared a named statement. `statementNames` can miss one that still exists
-   * (a Close discarded after an error in the same batch removed it), so cleanup deallocates by prefix.
+   * (a DEALLOCATE in a multi-statement query that failed before reaching it), so cleanup deallocates by prefix.
    */
   private namedStatementsUsed = false;
   status: TransactionStatus = 'I';
@@ -96,7 +99,7 @@ export class ClientSession {
    * (`Engine.interrupt`) loses and `restorePrepared` gives back. Changes of a batch apply after it ran.
    */
   private readonly parses = new Map<string, Uint8Array>();
-  private pendingParseChanges: [string, Uint8Array | null][] = [];
+  private pendingParseChanges: StatementChange[] = [];
   /** The engine generation our prepared statements live in. */
   private generation: number;
 
@@ -267,11 +270,8 @@ export class ClientSession {
       const rebuilt = engineName !== '' || sqlText !== query.value
         ? frame('P', concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
         : f;
-      if (engineName) {
-        this.statementNames.add(engineName);
-        this.namedStatementsUsed = true;
-        this.pendingParseChanges.push([engineName, rebuilt]);
-      }
+      if (engineName) this.namedStatementsUsed = true;
+      this.pendingParseChanges.push({ op: 'parse', name: engineName, parse: rebuilt });
       if (engineName === '') this.pendingParsesUnnamed = rebuilt;
       this.pending.push(rebuilt);
       return;
@@ -293,10 +293,7 @@ export class ClientSession {
       const kind = f[5]!;
       const name = readCString(f, 6);
       if (kind === 0x53 && name.value === '' && !this.pendingParsesUnnamed) this.pendingUsesUnnamed = true;
-      if (type === T.C && kind === 0x53 && name.value !== '') {
-        this.statementNames.delete(this.prefixed(name.value));
-        this.pendingParseChanges.push([this.prefixed(name.value), null]);
-      }
+      if (type === T.C) this.pendingParseChanges.push({ op: 'close', name: kind === 0x53 ? this.prefixed(name.value) : '' });
       this.pending.push(name.value === '' ? f : frame(String.fromCharCode(type), concatBytes([
         new Uint8Array([kind]), cstring(this.prefixed(name.value)),
       ])));
@@ -338,10 +335,7 @@ export class ClientSession {
     this.pendingUsesUnnamed = false;
     this.pendingParsesUnnamed = null;
     this.pendingParseChanges = [];
-    const execute = async () => {
-      await this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, stripCopyInResponse, ownSync);
-      this.recordParses(parseChanges);
-    };
+    const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, parseChanges, stripCopyInResponse, ownSync);
     const queued = () => this.waitForEngine(end).then((ok) => (ok ? execute() : undefined));
     if (this.engine.queue.tryAcquire(this)) return execute();
     if (end === 'sync' && isParseOnly(parts)) {
@@ -353,8 +347,7 @@ export class ClientSession {
         }
         if (this.closed) return;
         if (this.engine.queue.tryAcquire(this)) return execute();
-        if (await this.parseBesideOwner(bytes, effects, parsesUnnamed)) this.recordParses(parseChanges);
-        else return queued();
+        if (!(await this.parseBesideOwner(bytes, effects, parsesUnnamed, parseChanges))) return queued();
       })();
     }
     return queued();
@@ -374,10 +367,23 @@ export class ClientSession {
     for (const resolve of waiting) resolve();
   }
 
-  private recordParses(changes: [string, Uint8Array | null][]): void {
-    for (const [name, parse] of changes) {
-      if (parse) this.parses.set(name, parse);
-      else this.parses.delete(name);
+  /**
+   * Applies a batch's Parse and Close messages to the session's statement names, those the engine carried
+   * out only: after an error Postgres skips the rest of the batch, so the completions (ParseComplete,
+   * CloseComplete) counted in its output name the first Parses and Closes, in order. A failed Parse leaves
+   * no name behind (DEALLOCATE ALL would then name a statement that does not exist).
+   */
+  private recordStatementChanges(changes: StatementChange[], parsed: number, closed: number): void {
+    for (const change of changes) {
+      if (change.op === 'parse' ? parsed-- <= 0 : closed-- <= 0) continue;
+      if (change.name === '') continue;
+      if (change.op === 'parse') {
+        this.statementNames.add(change.name);
+        this.parses.set(change.name, change.parse);
+      } else {
+        this.statementNames.delete(change.name);
+        this.parses.delete(change.name);
+      }
     }
   }
 
@@ -394,7 +400,7 @@ export class ClientSession {
    * transaction, within a savepoint that is always rolled back: the owner's transaction and settings come
    * out unchanged, while prepared statements (not transactional) stay. Returns false if it cannot run now.
    */
-  private async parseBesideOwner(bytes: Uint8Array, effects: StatementEffects[], parsesUnnamed: Uint8Array | null): Promise<boolean> {
+  private async parseBesideOwner(bytes: Uint8Array, effects: StatementEffects[], parsesUnnamed: Uint8Array | null, parseChanges: StatementChange[]): Promise<boolean> {
     const engine = this.engine;
     const owner = engine.queue.owner;
     if (!owner || owner === this || !owner.isIdleInTransaction() || engine.isDead || this.generation !== engine.generation) return false;
@@ -415,14 +421,20 @@ export class ClientSession {
     const segments = splitAtReadyForQuery(out);
     const batchOut = segments[switchSql ? 2 : 1] ?? new Uint8Array(0);
     const reply: Uint8Array[] = [];
+    let parsed = 0;
+    let closed = 0;
     for (const f of splitFrames(batchOut)) {
       if (f.type === FRAME_TYPE.Z) continue; // it carries the owner's transaction status, not ours
+      if (f.type === FRAME_TYPE.PARSE_COMPLETE) parsed++;
+      else if (f.type === FRAME_TYPE.CLOSE_COMPLETE) closed++;
       reply.push(f.type === FRAME_TYPE.E || f.type === FRAME_TYPE.N ? this.unprefixMessage(f.bytes) : f.bytes);
     }
     reply.push(readyForQuery(this.status));
     this.write(concatBytes(reply));
     if (parsesUnnamed && !firstError(batchOut)) this.lastUnnamedParse = parsesUnnamed;
-    for (const effect of effects) await this.applyEffects(effect);
+    this.recordStatementChanges(parseChanges, parsed, closed);
+    // Not the owner: the engine cannot be asked which statements a failed batch left (see applyEffects).
+    for (const effect of effects) await this.applyEffects(effect, false);
     return true;
   }
 
@@ -467,7 +479,7 @@ export class ClientSession {
 
   private async execute(
     bytes: Uint8Array, end: BatchEnd, effects: StatementEffects[], usesUnnamed: boolean,
-    parsesUnnamed: Uint8Array | null, stripCopyInResponse: boolean, ownSync = false,
+    parsesUnnamed: Uint8Array | null, parseChanges: StatementChange[], stripCopyInResponse: boolean, ownSync = false,
   ): Promise<void> {
     const engine = this.engine;
     if (this.closed) {
@@ -503,6 +515,8 @@ export class ClientSession {
       } catch (error) {
         if (error instanceof EngineInterruptedError) {
           output.abandon();
+          // What completed before the stop existed; the restart's restorePrepared brings it back.
+          this.recordStatementChanges(parseChanges, output.parseCompletes, output.closeCompletes);
           await this.afterInterrupt(error.fields, end, ownSync);
           return;
         }
@@ -516,12 +530,13 @@ export class ClientSession {
         if (timer) clearTimeout(timer);
       }
       output.end();
+      this.recordStatementChanges(parseChanges, output.parseCompletes, output.closeCompletes);
       if (ownSync) this.ownSyncFailed = output.hasError;
       if (parsesUnnamed) {
         engine.unnamedStatementOwner = this;
         this.lastUnnamedParse = parsesUnnamed;
       } else if (end === 'query') engine.unnamedStatementOwner = null;
-      for (const effect of effects) await this.applyEffects(effect);
+      for (const effect of effects) await this.applyEffects(effect, output.hasError);
       // No ReadyForQuery means the engine is still inside our extended batch, whatever ended it on our side:
       // after an error Postgres discards everything up to Sync, a Query or FunctionCall included. Releasing
       // the engine then would leave it discarding every other client's messages.
@@ -621,9 +636,14 @@ export class ClientSession {
     } else if (!this.closed && this.status !== 'I') this.armIdleTimer();
   }
 
-  private async applyEffects(effects: StatementEffects): Promise<void> {
+  /**
+   * Tracks what a batch's SQL changed in the session. After an error, a PREPARE of the batch may not have
+   * run (or failed), so the engine, which we own then, says which of its names exist.
+   */
+  private async applyEffects(effects: StatementEffects, failed: boolean): Promise<void> {
     if (effects.settings) this.settingsDirty = true;
-    for (const name of effects.prepared) this.statementNames.add(name);
+    const prepared = failed && effects.prepared.length > 0 ? await this.existingStatements(effects.prepared) : effects.prepared;
+    for (const name of prepared) this.statementNames.add(name);
     if (effects.prepared.length > 0) this.namedStatementsUsed = true;
     for (const name of effects.deallocated) this.statementNames.delete(name);
     for (const channel of effects.listen) {
@@ -633,6 +653,11 @@ export class ClientSession {
       set.add(this);
     }
     for (const channel of effects.unlisten) await this.stopListening(channel === '*' ? [...this.channels] : [channel]);
+  }
+
+  private async existingStatements(names: string[]): Promise<string[]> {
+    const list = names.map(quote).join(', ');
+    return dataRows(await this.engine.execQuery(`SELECT name FROM pg_catalog.pg_prepared_statements WHERE name IN (${list})`)).map(([name]) => name ?? '');
   }
 
   /** Drops our interest in channels; the engine keeps LISTENing on those another client still wants. */
@@ -824,8 +849,8 @@ export class ClientSession {
       if (!engine.isDead) {
         if (this.midExtended) await engine.exec(SYNC_MESSAGE);
         if (this.status !== 'I' || engine.isInTransaction()) await engine.execQuery('ROLLBACK');
-        // By prefix, from the engine's own list: our list of names may lack one whose Close was discarded,
-        // and may hold one whose Parse failed. (After a restart there is nothing of ours left to drop.)
+        // By prefix, from the engine's own list, which our list of names may not match in every case (see
+        // namedStatementsUsed). (After a restart there is nothing of ours left to drop.)
         if (this.namedStatementsUsed && this.generation === engine.generation) await engine.execQuery(deallocateByPrefix(this.namePrefix));
         if (this.channels.size > 0) await this.stopListening([...this.channels]);
         if (engine.unnamedStatementOwner === this) engine.unnamedStatementOwner = null;

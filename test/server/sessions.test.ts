@@ -51,6 +51,19 @@ describe('per-client session state', () => {
     expect((await b.query('execute p1')).rows).toEqual([{ which: 'b' }]);
   });
 
+  it('DEALLOCATE ALL after a failed named Parse or PREPARE succeeds and drops only what exists, as in Postgres', async () => {
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
+    await b.query("prepare kept as select 'b'::text as which");
+    await a.query({ name: 'good', text: 'select 1 as one' });
+    expect((await rejectionOf(a.query({ name: 'bad', text: 'selec 1' }))).code).toBe('42601');
+    expect((await rejectionOf(a.query('prepare bad_sql as selec 1'))).code).toBe('42601');
+    await a.query('deallocate all');
+    expect((await rejectionOf(a.query('execute bad_sql'))).code).toBe('26000');
+    expect((await b.query('execute kept')).rows).toEqual([{ which: 'b' }]);
+    expect((await a.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
   it('SET timezone / search_path / statement_timeout in client A are not seen by client B', async () => {
     const a = await shared.bag.connect();
     const b = await shared.bag.connect();
