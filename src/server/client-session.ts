@@ -3,6 +3,7 @@ import { dataRows, FRAME_TYPE, firstError, parseNotification, splitFrames, summa
 import { BatchOutput, type FrameHook } from './batch-output.js';
 import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
 import { EngineInterruptedError, type Engine } from './engine.js';
+import { CopyInBuffer } from './copy-in.js';
 import { withAvailableExtensionsHint } from './extension-errors.js';
 import { WaitAbortedError } from './engine-queue.js';
 import { FrameLengthError, FrameReader } from './frame-reader.js';
@@ -37,19 +38,11 @@ const CANCEL_GRACE_MS = 100;
 const STATEMENT_TIMEOUT: ErrorFields = { severity: 'ERROR', code: '57014', message: 'canceling statement due to statement timeout' };
 const T = { Q: 0x51, P: 0x50, B: 0x42, D: 0x44, E: 0x45, C: 0x43, H: 0x48, S: 0x53, F: 0x46, X: 0x58, d: 0x64, c: 0x63, f: 0x66 } as const;
 const EXTENDED = new Set<number>([T.P, T.B, T.D, T.E, T.C]);
-/** Bigger COPY FROM STDIN payloads are refused rather than buffered. */
-const COPY_LIMIT_BYTES = 512 * 1024 * 1024;
 
 type BatchEnd = 'sync' | 'flush' | 'query';
 
 /** A Parse or Close of a batch, in message order; `name` is engine-side, '' for the unnamed statement or a portal. */
 type StatementChange = { op: 'parse'; name: string; parse: Uint8Array } | { op: 'close'; name: string };
-
-interface CopyIn {
-  query: Uint8Array;
-  parts: Uint8Array[];
-  size: number;
-}
 
 export class ClientSession {
   settings: Map<string, string>;
@@ -80,7 +73,7 @@ export class ClientSession {
   private skipUntilSync = false;
   /** The batch ended by our own Sync (queryInsideExtendedBatch) reported an error. */
   private ownSyncFailed = false;
-  private copyIn: CopyIn | null = null;
+  private copyIn: CopyInBuffer | null = null;
   /**
    * The session has sent a statement that mentions extensions. Kept for the session, not the batch: a
    * statement parsed beside another client's transaction (parseBesideOwner) runs in a later batch.
@@ -221,7 +214,7 @@ export class ClientSession {
       if (this.status === 'I' && this.pending.length === 0) return this.runDatabaseCommand(effects.database);
       // Inside a transaction block PGlite itself gives the exact error (25001).
     }
-    if (effects.copyFromStdin) return this.startCopyIn(rewrite.sql === sql ? f : queryMessage(rewrite.sql));
+    if (effects.copyFromStdin) return this.startCopyIn(rewrite.sql === sql ? f : queryMessage(rewrite.sql), effects.copyCsv === true);
     if (this.pending.length > 0 || this.midExtended) return this.queryInsideExtendedBatch(f);
     const message = rewrite.sql === sql ? f : queryMessage(rewrite.sql);
     this.pendingEffects.push(effects);
@@ -702,21 +695,21 @@ export class ClientSession {
    * error), the statement is probed first with an immediate CopyFail, inside a savepoint when a transaction
    * is open.
    */
-  private startCopyIn(query: Uint8Array): Promise<void> | void {
-    if (this.engine.queue.tryAcquire(this)) return this.probeCopy(query);
-    return this.waitForEngine('query').then((ok) => (ok ? this.probeCopy(query) : undefined));
+  private startCopyIn(query: Uint8Array, csv: boolean): Promise<void> | void {
+    if (this.engine.queue.tryAcquire(this)) return this.probeCopy(query, csv);
+    return this.waitForEngine('query').then((ok) => (ok ? this.probeCopy(query, csv) : undefined));
   }
 
-  private async probeCopy(query: Uint8Array): Promise<void> {
+  private async probeCopy(query: Uint8Array, csv: boolean): Promise<void> {
     this.setExecuting(true);
     try {
-      await this.probeCopyOwned(query);
+      await this.probeCopyOwned(query, csv);
     } finally {
       this.setExecuting(false);
     }
   }
 
-  private async probeCopyOwned(query: Uint8Array): Promise<void> {
+  private async probeCopyOwned(query: Uint8Array, csv: boolean): Promise<void> {
     const engine = this.engine;
     if (this.generation !== engine.generation) await this.restorePrepared();
     await applySessionSettings(engine, this, this.host.log);
@@ -739,33 +732,17 @@ export class ClientSession {
       await this.afterBatch(summarizeOutput(real).status);
       return;
     }
-    this.copyIn = { query, parts: [], size: 0 };
+    this.copyIn = new CopyInBuffer(query, csv);
     this.write(copyInResponse.bytes.slice());
     // Outside a transaction nothing needs the engine until CopyDone; a slow upload must not block others.
     await this.afterBatch(inTransaction ? 'T' : 'I');
   }
 
   private handleCopyMessage(f: Uint8Array): Promise<void> | void {
-    const copy = this.copyIn!;
-    const type = f[0]!;
-    if (type === T.d) {
-      copy.size += f.length;
-      if (copy.size > COPY_LIMIT_BYTES) {
-        this.copyIn = null;
-        return this.finishCopy(copy.query, [copyFailMessage(`COPY data exceeds ppg-dev's limit of ${COPY_LIMIT_BYTES} bytes; split it into smaller COPY statements`)]);
-      }
-      copy.parts.push(f);
-      return;
-    }
-    if (type === T.H || type === T.S) return; // ignored during COPY, as Postgres does
+    const batch = this.copyIn!.receive(f);
+    if (!batch) return;
     this.copyIn = null;
-    if (type === T.c) return this.finishCopy(copy.query, [...copy.parts, f]);
-    if (type === T.f) return this.finishCopy(copy.query, [f]);
-    return this.finishCopy(copy.query, [copyFailMessage(`unexpected message type 0x${type.toString(16)} during COPY from stdin`)]);
-  }
-
-  private finishCopy(query: Uint8Array, rest: Uint8Array[]): Promise<void> | void {
-    return this.run([query, ...rest], 'query', true);
+    return this.run(batch, 'query', true);
   }
 
   // ---- CREATE / DROP DATABASE ----

@@ -16,6 +16,8 @@ export interface StatementEffects {
   /** Channel names, or '*' for all. */
   unlisten: string[];
   copyFromStdin: boolean;
+  /** The COPY FROM STDIN reads CSV (see copy-in.ts for why that matters). */
+  copyCsv?: true;
   database?: DatabaseCommand;
   /**
    * The text mentions extensions (CREATE/ALTER/DROP EXTENSION, pg_available_extensions, pg_extension …)
@@ -100,6 +102,7 @@ export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite 
           } };
         }
         effects.copyFromStdin = true;
+        if (COPY_CSV.test(sql.slice(statement.start, statement.end))) effects.copyCsv = true;
         break;
       case 'create-database':
       case 'drop-database':
@@ -123,6 +126,9 @@ export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite 
   }
   return { sql: rewritten, effects };
 }
+
+/** `FORMAT csv` (or `'csv'`), or the old `CSV` option: the word csv among the options, before any WHERE. */
+const COPY_CSV = /\bfrom\s+stdin\b(?:(?!\bwhere\b)[\s\S])*\bcsv\b/i;
 
 const SETTING_STATEMENTS = new Set(['set', 'reset', 'show']);
 const SETTING_FUNCTIONS = new Set(['set_config', 'current_setting']);

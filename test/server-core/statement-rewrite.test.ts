@@ -34,6 +34,19 @@ describe('rewriteQueryText', () => {
     expect(result.effects.deallocated).toEqual(['ppg7_a', 'ppg7_b']);
   });
 
+  it.each([
+    ['copy t from stdin', false],
+    ['copy t from stdin (format csv)', true],
+    ["COPY t (a, b) FROM STDIN WITH (FORMAT 'csv', HEADER true)", true],
+    ['copy t from stdin with csv header', true],
+    ['copy t from stdin (format text)', false],
+    ["copy t from stdin (format binary) where note = 'csv'", false],
+  ])('%j reads CSV: %s', (sql, csv) => {
+    const { effects } = rewriteQueryText(sql, context());
+    expect(effects.copyFromStdin).toBe(true);
+    expect(effects.copyCsv === true).toBe(csv);
+  });
+
   it('records effects the server must track', () => {
     const { effects } = rewriteQueryText('LISTEN a; UNLISTEN b; SET x = 1; PREPARE p AS select 1', context());
     expect(effects).toMatchObject({ listen: ['a'], unlisten: ['b'], settings: true, prepared: ['ppg7_p'] });

@@ -68,6 +68,16 @@ describe('COPY', () => {
     expect((await client.query('select count(*)::int as n from copy_csv')).rows[0].n).toBe(3);
   });
 
+  it('a \\. line ends CSV data only as its last line (what psql up to 17 sends); elsewhere, and in text format, it is what Postgres 18 makes of it', async () => {
+    const client = await shared.bag.connect();
+    await client.query('create table copy_marker (v text)');
+    const copyIn = (sql: string, data: string) => pipeline(Readable.from([Buffer.from(data)]), client.query(copyStreams.from(sql)));
+    await copyIn('copy copy_marker from stdin (format csv)', 'last\n\\.\n');
+    await copyIn('copy copy_marker from stdin (format csv)', 'before\n\\.\nafter\n');
+    await copyIn('copy copy_marker from stdin', 'text\n\\.\n');
+    expect((await client.query('select v from copy_marker order by v')).rows.map((r: { v: string }) => r.v)).toEqual(['\\.', 'after', 'before', 'last', 'text']);
+  });
+
   it('bad COPY data fails with its SQLSTATE, inserts nothing, and the connection stays usable', async () => {
     const client = await shared.bag.connect();
     await client.query('create table copy_bad (a int)');

@@ -30,10 +30,10 @@ afterAll(async () => srv?.cleanup());
 interface RunResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** Runs a client binary against the test server; SIGKILLs it after `timeoutMs` (a failure bound). */
-function run(bin: string, args: string[], options: { timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunResult> {
+function run(bin: string, args: string[], options: { timeoutMs?: number; onSpawn?: (child: ChildProcess) => void; input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, PGPASSWORD: 'postgres', PGHOST: '127.0.0.1', PGPORT: String(srv.port), PGUSER: 'postgres', PGDATABASE: 'postgres', PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '30' },
     });
     children.add(child);
@@ -48,6 +48,7 @@ function run(bin: string, args: string[], options: { timeoutMs?: number; onSpawn
       children.delete(child);
       resolve({ code, signal, stdout, stderr });
     });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     options.onSpawn?.(child);
   });
 }
@@ -87,6 +88,21 @@ describe('psql', () => {
     expect(failing.stderr).toMatch(/duplicate key|23505/);
     const client = await bag.connect();
     expect((await client.query('select count(*)::int as n from psql_copy')).rows[0].n).toBe(20_000);
+  });
+
+  it.skipIf(!PSQL)(`psql up to 17 ends inline CSV COPY data with a \\. line: it is taken as the end, not as a row${noPsql}`, async () => {
+    const client = await bag.connect();
+    await client.query('create table psql_csv_end (a int, b text)');
+    const copy = (sql: string, input: string) => run(PSQL!, ['-X', '-v', 'ON_ERROR_STOP=1', '-c', sql], { input });
+    const csv = await copy('copy psql_csv_end from stdin (format csv)', '1,one\n2,"two, quoted"\n\\.\n');
+    expect(csv.stderr).toBe('');
+    expect(csv.stdout).toContain('COPY 2');
+    const legacy = await copy('copy psql_csv_end from stdin with csv', '3,three\r\n\\.\r\n');
+    expect(legacy.stderr).toBe('');
+    expect(legacy.stdout).toContain('COPY 1');
+    expect((await client.query('select a, b from psql_csv_end order by a')).rows).toEqual([
+      { a: 1, b: 'one' }, { a: 2, b: 'two, quoted' }, { a: 3, b: 'three' },
+    ]);
   });
 
   it.skipIf(!PSQL)(`Ctrl-C (SIGINT) on psql cancels its query waiting behind another client's transaction (57014)${noPsql}`, async () => {

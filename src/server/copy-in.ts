@@ -1,0 +1,93 @@
+import { copyFailMessage, frame } from './wire-messages.js';
+
+/**
+ * The data of one COPY FROM STDIN, held until the client ends it. PGlite cannot pause inside a COPY, so the
+ * whole COPY (query, data, CopyDone) runs as one batch at the end; until then the engine is free for others.
+ */
+
+/** Bigger COPY FROM STDIN payloads are refused rather than buffered. */
+export const COPY_LIMIT_BYTES = 512 * 1024 * 1024;
+
+const COPY_DATA = 0x64;
+const COPY_DONE = 0x63;
+const COPY_FAIL = 0x66;
+const FLUSH = 0x48;
+const SYNC = 0x53;
+
+export class CopyInBuffer {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+
+  /**
+   * `query` is the COPY statement's Query message; `csv` says it reads CSV (see `withoutCsvEndMarker`).
+   * `limitBytes` defaults to COPY_LIMIT_BYTES.
+   */
+  constructor(
+    readonly query: Uint8Array,
+    private readonly csv: boolean,
+    private readonly limitBytes = COPY_LIMIT_BYTES,
+  ) {}
+
+  /**
+   * Takes the client's next message. Returns null while the COPY goes on, else the batch that ends it: the
+   * query, the data and CopyDone; or the query and a CopyFail (the client's own, or ours when the data
+   * passes the limit or another message type arrives), so the engine reports the failure in its words.
+   */
+  receive(message: Uint8Array): Uint8Array[] | null {
+    const type = message[0]!;
+    if (type === COPY_DATA) {
+      this.size += message.length;
+      if (this.size > this.limitBytes) {
+        this.parts = [];
+        return [this.query, copyFailMessage(`COPY data exceeds ppg-dev's limit of ${this.limitBytes} bytes; split it into smaller COPY statements`)];
+      }
+      this.parts.push(message);
+      return null;
+    }
+    if (type === FLUSH || type === SYNC) return null; // ignored during COPY, as Postgres does
+    const parts = this.parts;
+    this.parts = [];
+    if (type === COPY_DONE) return [this.query, ...(this.csv ? withoutCsvEndMarker(parts) : parts), message];
+    if (type === COPY_FAIL) return [this.query, message];
+    return [this.query, copyFailMessage(`unexpected message type 0x${type.toString(16)} during COPY from stdin`)];
+  }
+}
+
+/**
+ * psql up to 17 ends inline data (`COPY … FROM STDIN` in a script or on stdin) with a `\.` line and sends
+ * that line as data; Postgres 18 reads it as a CSV row ("invalid input syntax … \"\\.\""), so a final `\.`
+ * line (alone on its line, as the last bytes) is dropped. Only the last line: anywhere else it is data, as in
+ * Postgres 18. Text format needs nothing (the server still takes `\.` as the end there). `copyData` are
+ * whole CopyData messages; the marker may be split across them.
+ */
+export function withoutCsvEndMarker(copyData: Uint8Array[]): Uint8Array[] {
+  const marker = endMarkerLength(copyData);
+  if (marker === 0) return copyData;
+  const kept = copyData.slice();
+  let drop = marker;
+  while (drop > 0) {
+    const last = kept.pop()!;
+    const payload = last.length - 5;
+    if (payload > drop) kept.push(frame('d', last.subarray(5, last.length - drop)));
+    drop -= Math.min(drop, payload);
+  }
+  return kept;
+}
+
+/** Up to 6 bytes: a line break (or the start of the data) and `\.`, `\.\n` or `\.\r\n`. */
+const TAIL_BYTES = 6;
+const END_MARKER = /[\r\n](\\\.(?:\r?\n)?)$/;
+
+function endMarkerLength(copyData: Uint8Array[]): number {
+  let tail = '';
+  let total = 0;
+  for (let i = copyData.length - 1; i >= 0; i--) {
+    const payload = copyData[i]!.subarray(5);
+    total += payload.length;
+    const take = Math.min(payload.length, TAIL_BYTES - tail.length);
+    if (take > 0) tail = String.fromCharCode(...payload.subarray(payload.length - take)) + tail;
+  }
+  // The start of the data is the start of a line.
+  const match = END_MARKER.exec(total === tail.length ? `\n${tail}` : tail);
+  return match ? match[1]!.length : 0;
+}
