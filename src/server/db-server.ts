@@ -85,6 +85,8 @@ export interface DbServer {
   waitingClients(): number;
   /** How many clients have a batch running in an engine right now. */
   runningStatements(): number;
+  /** Sockets the server still has open (TCP and Unix), in any state: what must return to zero when clients leave. */
+  openSockets(): number;
   /** Stops accepting, rolls back open transactions, closes every PGlite cleanly. Idempotent. */
   close(): Promise<void>;
 }
@@ -242,6 +244,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     databases: () => registry.names(),
     waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.queue.waiting, 0),
     runningStatements: () => [...sessions.values()].filter((s) => s.hasBatchRunning).length,
+    openSockets: () => sockets.size,
     close() {
       closing ??= (async () => {
         server.close();

@@ -199,8 +199,12 @@ export class Engine<S> {
     if (this.closing && !closing) return Promise.reject(new PpgError('ENGINE_DEAD', `the database engine for "${this.name}" was closed`));
     return new Promise<EngineReply>((resolve, reject) => {
       this.pending.push({ kind: message.kind, resolve, reject, onChunk, chunks: onChunk ? undefined : [] });
-      // Copied, not transferred: callers keep their bytes (a statement's Parse is sent again after a restart).
-      this.worker.postMessage(message);
+      if (message.kind === 'exec') {
+        // A tight copy, moved rather than cloned: a frame is often a view into a much larger socket buffer,
+        // all of which postMessage would clone; the caller keeps its bytes (a Parse is re-sent after a restart).
+        const bytes = message.bytes.slice();
+        this.worker.postMessage({ kind: 'exec', bytes } satisfies EngineRequest, [bytes.buffer]);
+      } else this.worker.postMessage(message);
     });
   }
 

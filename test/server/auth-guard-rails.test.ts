@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from './async-checks.js';
 import { rawConnect, type RawConnection } from './raw-connection.js';
 import { useSharedServer } from './shared-server.js';
 import { startTestServer } from './test-server.js';
@@ -65,5 +66,28 @@ describe('a cap on connections still authenticating', () => {
       }
     }
     throw lastError;
+  });
+
+  it('the server closes its side of every refused connection (no socket left half-open)', async () => {
+    await waitFor(() => shared.srv.server.openSockets() === 0, 10_000, 'the server to have no sockets at the start');
+    const halfOpen = await Promise.all([1, 2, 3, 4].map(async () => {
+      const raw = await rawConnect(shared.srv.port);
+      raw.socket.write(startupMessage({ user: 'postgres', database: 'postgres' }));
+      await raw.until((data) => data.length > 0);
+      return raw;
+    }));
+    const refused = await Promise.all([1, 2, 3].map(() => rawConnect(shared.srv.port)));
+    await Promise.all(refused.map((raw) => raw.closed));
+    for (const raw of refused) expect(fatalOf(raw).C).toBe('53300');
+    for (const raw of halfOpen) raw.destroy();
+    await waitFor(() => shared.srv.server.openSockets() === 0, 10_000, 'the server to close every socket');
+  });
+
+  it('a login to a database that does not exist leaves no socket behind', async () => {
+    await waitFor(() => shared.srv.server.openSockets() === 0, 10_000, 'the server to have no sockets at the start');
+    const client = new pg.Client({ connectionString: shared.srv.url.replace(/\/postgres\?/, '/no_such_db?') });
+    client.on('error', () => undefined);
+    await expect(client.connect()).rejects.toMatchObject({ code: '3D000' });
+    await waitFor(() => shared.srv.server.openSockets() === 0, 10_000, 'the server to close the refused socket');
   });
 });
