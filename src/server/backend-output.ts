@@ -1,4 +1,5 @@
-import { parseErrorFields, readCString, type TransactionStatus } from './wire-messages.js';
+import { scanFrames } from './frame-reader.js';
+import { BACKEND, parseErrorFields, readCString, type TransactionStatus } from './wire-messages.js';
 
 /**
  * Fast scans over what PGlite returns for a batch. Called once per batch on the hot path, so it walks
@@ -13,26 +14,15 @@ export interface OutputSummary {
   hasCopyIn: boolean;
 }
 
-const Z = 0x5a;
-const A = 0x41;
-const S = 0x53;
-const E = 0x45;
-const G = 0x47;
-
 export function summarizeOutput(out: Uint8Array): OutputSummary {
   const summary: OutputSummary = { status: null, hasNotification: false, hasParameterStatus: false, hasError: false, hasCopyIn: false };
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  let offset = 0;
-  while (offset + 5 <= out.length) {
-    const type = out[offset]!;
-    const length = view.getInt32(offset + 1);
-    if (type === Z) summary.status = String.fromCharCode(out[offset + 5]!) as TransactionStatus;
-    else if (type === A) summary.hasNotification = true;
-    else if (type === S) summary.hasParameterStatus = true;
-    else if (type === E) summary.hasError = true;
-    else if (type === G) summary.hasCopyIn = true;
-    offset += 1 + length;
-  }
+  scanFrames(out, (type, start) => {
+    if (type === BACKEND.ReadyForQuery) summary.status = String.fromCharCode(out[start + 5]!) as TransactionStatus;
+    else if (type === BACKEND.NotificationResponse) summary.hasNotification = true;
+    else if (type === BACKEND.ParameterStatus) summary.hasParameterStatus = true;
+    else if (type === BACKEND.ErrorResponse) summary.hasError = true;
+    else if (type === BACKEND.CopyInResponse) summary.hasCopyIn = true;
+  });
   return summary;
 }
 
@@ -44,13 +34,7 @@ export interface BackendFrame {
 
 export function splitFrames(out: Uint8Array): BackendFrame[] {
   const frames: BackendFrame[] = [];
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  let offset = 0;
-  while (offset + 5 <= out.length) {
-    const length = view.getInt32(offset + 1);
-    frames.push({ type: out[offset]!, bytes: out.subarray(offset, offset + 1 + length) });
-    offset += 1 + length;
-  }
+  scanFrames(out, (type, start, end) => frames.push({ type, bytes: out.subarray(start, end) }));
   return frames;
 }
 
@@ -69,16 +53,18 @@ export function parameterStatusName(frameBytes: Uint8Array): string {
   return readCString(frameBytes, 5).value;
 }
 
-export const FRAME_TYPE = { Z, A, S, E, G, N: 0x4e, PARSE_COMPLETE: 0x31, CLOSE_COMPLETE: 0x33 } as const;
-
-const D = 0x44;
+/**
+ * The code pglite-open.ts reads by letter. It is kept only until that module (changed elsewhere) reads
+ * BACKEND.ParameterStatus from wire-messages.ts; use BACKEND.
+ */
+export const FRAME_TYPE = { S: BACKEND.ParameterStatus } as const;
 
 /** Text-format rows of every DataRow in the output (NULL as null). For the server's own small queries. */
 export function dataRows(out: Uint8Array): (string | null)[][] {
   const decoder = new TextDecoder();
   const rows: (string | null)[][] = [];
   for (const f of splitFrames(out)) {
-    if (f.type !== D) continue;
+    if (f.type !== BACKEND.DataRow) continue;
     const view = new DataView(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
     const columns = view.getInt16(5);
     let offset = 7;
@@ -100,7 +86,7 @@ export function dataRows(out: Uint8Array): (string | null)[][] {
 /** The first ErrorResponse's fields, or null. */
 export function firstError(out: Uint8Array): Map<string, string> | null {
   for (const f of splitFrames(out)) {
-    if (f.type === E) return parseErrorFields(f.bytes.subarray(5));
+    if (f.type === BACKEND.ErrorResponse) return parseErrorFields(f.bytes.subarray(5));
   }
   return null;
 }

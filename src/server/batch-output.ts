@@ -1,4 +1,5 @@
-import type { TransactionStatus } from './wire-messages.js';
+import { scanFrames } from './frame-reader.js';
+import { BACKEND, concatBytes, type TransactionStatus } from './wire-messages.js';
 
 /**
  * Streams PGlite's output for one batch to the client as it is produced, frame-aligned, so a large result
@@ -8,10 +9,6 @@ import type { TransactionStatus } from './wire-messages.js';
 export type FrameHook = (type: number, frame: Uint8Array) => Uint8Array | null;
 
 const FLUSH_BYTES = 256 * 1024;
-const Z = 0x5a;
-const E = 0x45;
-const PARSE_COMPLETE = 0x31;
-const CLOSE_COMPLETE = 0x33;
 
 export class BatchOutput {
   /** Status byte of the last ReadyForQuery seen, or null. */
@@ -31,34 +28,23 @@ export class BatchOutput {
   ) {}
 
   push(chunk: Uint8Array): void {
-    let data = chunk;
-    if (this.carry) {
-      data = new Uint8Array(this.carry.length + chunk.length);
-      data.set(this.carry);
-      data.set(chunk, this.carry.length);
-      this.carry = null;
-    }
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    let offset = 0;
+    const data = this.carry ? concatBytes([this.carry, chunk]) : chunk;
+    this.carry = null;
     let runStart = 0;
-    while (offset + 5 <= data.length) {
-      const end = offset + 1 + view.getInt32(offset + 1);
-      if (end > data.length) break;
-      const type = data[offset]!;
-      if (type === Z) this.status = String.fromCharCode(data[offset + 5]!) as TransactionStatus;
-      else if (type === E) this.hasError = true;
-      else if (type === PARSE_COMPLETE) this.parseCompletes++;
-      else if (type === CLOSE_COMPLETE) this.closeCompletes++;
+    const whole = scanFrames(data, (type, start, end) => {
+      if (type === BACKEND.ReadyForQuery) this.status = String.fromCharCode(data[start + 5]!) as TransactionStatus;
+      else if (type === BACKEND.ErrorResponse) this.hasError = true;
+      else if (type === BACKEND.ParseComplete) this.parseCompletes++;
+      else if (type === BACKEND.CloseComplete) this.closeCompletes++;
       if (this.special.has(type)) {
-        this.keep(data, runStart, offset);
-        const replacement = this.hook(type, data.subarray(offset, end));
+        this.keep(data, runStart, start);
+        const replacement = this.hook(type, data.subarray(start, end));
         if (replacement) this.keep(replacement, 0, replacement.length);
         runStart = end;
       }
-      offset = end;
-    }
-    this.keep(data, runStart, offset);
-    if (offset < data.length) this.carry = data.slice(offset);
+    });
+    this.keep(data, runStart, whole);
+    if (whole < data.length) this.carry = data.slice(whole);
     if (this.size >= FLUSH_BYTES) this.flush();
   }
 
@@ -85,16 +71,7 @@ export class BatchOutput {
 
   private flush(): void {
     if (this.size === 0) return;
-    let out: Uint8Array;
-    if (this.pieces.length === 1) out = this.pieces[0]!;
-    else {
-      out = new Uint8Array(this.size);
-      let offset = 0;
-      for (const piece of this.pieces) {
-        out.set(piece, offset);
-        offset += piece.length;
-      }
-    }
+    const out = concatBytes(this.pieces);
     this.pieces = [];
     this.size = 0;
     this.sink(out);

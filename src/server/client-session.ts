@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { dataRows, FRAME_TYPE, firstError, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
+import { dataRows, firstError, parseNotification, splitFrames, summarizeOutput } from './backend-output.js';
 import { BatchOutput, type FrameHook } from './batch-output.js';
 import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js';
 import { EngineInterruptedError, type Engine } from './engine.js';
@@ -9,7 +9,7 @@ import { WaitAbortedError } from './engine-queue.js';
 import { FrameLengthError, FrameReader } from './frame-reader.js';
 import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsFromStartup, settingsSwitchSql } from './session-settings.js';
 import {
-  backendKeyData, concatBytes, copyFailMessage, cstring, errorResponse, frame, notificationResponse,
+  BACKEND, backendKeyData, concatBytes, DESCRIBE_TARGET, FRONTEND, copyFailMessage, cstring, errorResponse, frame, notificationResponse,
   parameterStatus, queryMessage, readCString, readyForQuery, SYNC_MESSAGE, type ErrorFields, type TransactionStatus,
 } from './wire-messages.js';
 
@@ -36,8 +36,7 @@ const CANCELED_BY_USER: ErrorFields = { severity: 'ERROR', code: '57014', messag
 /** How long a canceled batch may still finish on its own before the engine is stopped. */
 const CANCEL_GRACE_MS = 100;
 const STATEMENT_TIMEOUT: ErrorFields = { severity: 'ERROR', code: '57014', message: 'canceling statement due to statement timeout' };
-const T = { Q: 0x51, P: 0x50, B: 0x42, D: 0x44, E: 0x45, C: 0x43, H: 0x48, S: 0x53, F: 0x46, X: 0x58, d: 0x64, c: 0x63, f: 0x66 } as const;
-const EXTENDED = new Set<number>([T.P, T.B, T.D, T.E, T.C]);
+const EXTENDED = new Set<number>([FRONTEND.Parse, FRONTEND.Bind, FRONTEND.Describe, FRONTEND.Execute, FRONTEND.Close]);
 
 type BatchEnd = 'sync' | 'flush' | 'query';
 
@@ -174,29 +173,29 @@ export class ClientSession {
     this.clearIdleTimer();
     if (this.copyIn) return this.handleCopyMessage(f);
     if (this.skipUntilSync) {
-      if (type === T.S) {
+      if (type === FRONTEND.Sync) {
         this.skipUntilSync = false;
         return this.endBatch(f, 'sync');
       }
-      if (type === T.X) this.close();
+      if (type === FRONTEND.Terminate) this.close();
       return;
     }
     if (EXTENDED.has(type)) return this.addExtended(f);
     switch (type) {
-      case T.Q:
+      case FRONTEND.Query:
         return this.handleQuery(f);
-      case T.S:
+      case FRONTEND.Sync:
         return this.endBatch(f, 'sync');
-      case T.H:
+      case FRONTEND.Flush:
         return this.endBatch(f, 'flush');
-      case T.F:
+      case FRONTEND.FunctionCall:
         return this.endBatch(f, 'sync');
-      case T.X:
+      case FRONTEND.Terminate:
         this.close();
         return;
-      case T.d:
-      case T.c:
-      case T.f:
+      case FRONTEND.CopyData:
+      case FRONTEND.CopyDone:
+      case FRONTEND.CopyFail:
         return; // Postgres ignores COPY messages outside COPY mode.
       default:
         return this.terminate({ severity: 'FATAL', code: '08P01', message: `invalid frontend message type ${type}` });
@@ -245,7 +244,7 @@ export class ClientSession {
 
   private addExtended(f: Uint8Array): void {
     const type = f[0]!;
-    if (type === T.P) {
+    if (type === FRONTEND.Parse) {
       const name = readCString(f, 5);
       const query = readCString(f, name.next);
       const rewrite = rewriteQueryText(query.value, this);
@@ -261,7 +260,7 @@ export class ClientSession {
       if (rewrite.effects.extensionFiles) this.wantsExtensionFiles = true;
       const engineName = name.value === '' ? '' : this.namePrefix + name.value;
       const rebuilt = engineName !== '' || sqlText !== query.value
-        ? frame('P', concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
+        ? frame(FRONTEND.Parse, concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
         : f;
       if (engineName) this.namedStatementsUsed = true;
       this.pendingParseChanges.push({ op: 'parse', name: engineName, parse: rebuilt });
@@ -269,7 +268,7 @@ export class ClientSession {
       this.pending.push(rebuilt);
       return;
     }
-    if (type === T.B) {
+    if (type === FRONTEND.Bind) {
       const portal = readCString(f, 5);
       const statement = readCString(f, portal.next);
       if (statement.value === '' && !this.pendingParsesUnnamed) this.pendingUsesUnnamed = true;
@@ -277,24 +276,24 @@ export class ClientSession {
         this.pending.push(f);
         return;
       }
-      this.pending.push(frame('B', concatBytes([
+      this.pending.push(frame(FRONTEND.Bind, concatBytes([
         cstring(this.prefixed(portal.value)), cstring(this.prefixed(statement.value)), f.subarray(statement.next),
       ])));
       return;
     }
-    if (type === T.D || type === T.C) {
+    if (type === FRONTEND.Describe || type === FRONTEND.Close) {
       const kind = f[5]!;
       const name = readCString(f, 6);
-      if (kind === 0x53 && name.value === '' && !this.pendingParsesUnnamed) this.pendingUsesUnnamed = true;
-      if (type === T.C) this.pendingParseChanges.push({ op: 'close', name: kind === 0x53 ? this.prefixed(name.value) : '' });
-      this.pending.push(name.value === '' ? f : frame(String.fromCharCode(type), concatBytes([
+      if (kind === DESCRIBE_TARGET.Statement && name.value === '' && !this.pendingParsesUnnamed) this.pendingUsesUnnamed = true;
+      if (type === FRONTEND.Close) this.pendingParseChanges.push({ op: 'close', name: kind === DESCRIBE_TARGET.Statement ? this.prefixed(name.value) : '' });
+      this.pending.push(name.value === '' ? f : frame(type, concatBytes([
         new Uint8Array([kind]), cstring(this.prefixed(name.value)),
       ])));
       return;
     }
     // Execute
     const portal = readCString(f, 5);
-    this.pending.push(portal.value === '' ? f : frame('E', concatBytes([cstring(this.prefixed(portal.value)), f.subarray(portal.next)])));
+    this.pending.push(portal.value === '' ? f : frame(FRONTEND.Execute, concatBytes([cstring(this.prefixed(portal.value)), f.subarray(portal.next)])));
   }
 
   private prefixed(name: string): string {
@@ -308,7 +307,7 @@ export class ClientSession {
   }
 
   private endBatch(terminator: Uint8Array, end: BatchEnd): Promise<void> | void {
-    if (this.pending.length === 0 && !this.midExtended && end === 'sync' && terminator[0] === T.S && this.engine.queue.owner !== this) {
+    if (this.pending.length === 0 && !this.midExtended && end === 'sync' && terminator[0] === FRONTEND.Sync && this.engine.queue.owner !== this) {
       // Nothing of ours is in the engine: answer Sync without queueing for it.
       this.write(readyForQuery(this.status));
       return;
@@ -417,10 +416,10 @@ export class ClientSession {
     let parsed = 0;
     let closed = 0;
     for (const f of splitFrames(batchOut)) {
-      if (f.type === FRAME_TYPE.Z) continue; // it carries the owner's transaction status, not ours
-      if (f.type === FRAME_TYPE.PARSE_COMPLETE) parsed++;
-      else if (f.type === FRAME_TYPE.CLOSE_COMPLETE) closed++;
-      reply.push(f.type === FRAME_TYPE.E || f.type === FRAME_TYPE.N ? this.unprefixMessage(f.bytes) : f.bytes);
+      if (f.type === BACKEND.ReadyForQuery) continue; // it carries the owner's transaction status, not ours
+      if (f.type === BACKEND.ParseComplete) parsed++;
+      else if (f.type === BACKEND.CloseComplete) closed++;
+      reply.push(f.type === BACKEND.ErrorResponse || f.type === BACKEND.NoticeResponse ? this.unprefixMessage(f.bytes) : f.bytes);
     }
     reply.push(readyForQuery(this.status));
     this.write(concatBytes(reply));
@@ -589,9 +588,9 @@ export class ClientSession {
     // Errors and notices always go through the hook: they may name a prefixed statement or portal even
     // when the session has no named statement left (a Close earlier in the same batch, a portal-only
     // batch). They are rare, so this costs nothing on the hot path.
-    const types = new Set<number>([FRAME_TYPE.A, FRAME_TYPE.E, FRAME_TYPE.N]);
-    if (stripCopyInResponse) types.add(FRAME_TYPE.G);
-    if (ownSync) types.add(FRAME_TYPE.Z);
+    const types = new Set<number>([BACKEND.NotificationResponse, BACKEND.ErrorResponse, BACKEND.NoticeResponse]);
+    if (stripCopyInResponse) types.add(BACKEND.CopyInResponse);
+    if (ownSync) types.add(BACKEND.ReadyForQuery);
     return types;
   }
 
@@ -599,15 +598,15 @@ export class ClientSession {
     let copyInResponseDropped = !stripCopyInResponse;
     return (type, f) => {
       // The ReadyForQuery answering a Sync the client did not send.
-      if (type === FRAME_TYPE.Z && ownSync) return null;
-      if (type === FRAME_TYPE.A) return this.routeNotification(f);
-      if (type === FRAME_TYPE.G && !copyInResponseDropped) {
+      if (type === BACKEND.ReadyForQuery && ownSync) return null;
+      if (type === BACKEND.NotificationResponse) return this.routeNotification(f);
+      if (type === BACKEND.CopyInResponse && !copyInResponseDropped) {
         // The final COPY run repeats the CopyInResponse the client already had from the probe.
         copyInResponseDropped = true;
         return null;
       }
-      if (type === FRAME_TYPE.E) return withAvailableExtensionsHint(this.unprefixMessage(f));
-      if (type === FRAME_TYPE.N) return this.unprefixMessage(f);
+      if (type === BACKEND.ErrorResponse) return withAvailableExtensionsHint(this.unprefixMessage(f));
+      if (type === BACKEND.NoticeResponse) return this.unprefixMessage(f);
       return f;
     };
   }
@@ -684,7 +683,7 @@ export class ClientSession {
   private unprefixMessage(f: Uint8Array): Uint8Array {
     const text = new TextDecoder().decode(f.subarray(5));
     if (!text.includes(this.namePrefix)) return f;
-    return frame(String.fromCharCode(f[0]!), new TextEncoder().encode(text.split(this.namePrefix).join('')));
+    return frame(f[0]!, new TextEncoder().encode(text.split(this.namePrefix).join('')));
   }
 
   // ---- COPY FROM STDIN ----
@@ -724,7 +723,7 @@ export class ClientSession {
       ? concatBytes([queryMessage('SAVEPOINT ppg_copy_probe'), query, copyFailMessage('ppg-dev probe'), queryMessage('ROLLBACK TO SAVEPOINT ppg_copy_probe; RELEASE SAVEPOINT ppg_copy_probe')])
       : concatBytes([query, copyFailMessage('ppg-dev probe')]);
     const out = await engine.exec(probe);
-    const copyInResponse = splitFrames(out).find((f) => f.type === FRAME_TYPE.G);
+    const copyInResponse = splitFrames(out).find((f) => f.type === BACKEND.CopyInResponse);
     if (!copyInResponse) {
       // The COPY statement itself failed; run it again alone so the error (and an aborted transaction) is real.
       const real = inTransaction ? await engine.exec(query) : out;
@@ -846,7 +845,7 @@ function splitAtReadyForQuery(out: Uint8Array): Uint8Array[] {
   const segments: Uint8Array[] = [];
   let start = 0;
   for (const f of splitFrames(out)) {
-    if (f.type !== FRAME_TYPE.Z) continue;
+    if (f.type !== BACKEND.ReadyForQuery) continue;
     const end = f.bytes.byteOffset - out.byteOffset + f.bytes.length;
     segments.push(out.subarray(start, end));
     start = end;
@@ -856,7 +855,7 @@ function splitAtReadyForQuery(out: Uint8Array): Uint8Array[] {
 
 /** Parse, Describe/Close of a prepared statement, and Sync: nothing that binds or executes. */
 function isParseOnly(parts: Uint8Array[]): boolean {
-  return parts.every((f) => f[0] === T.P || f[0] === T.S || ((f[0] === T.D || f[0] === T.C) && f[5] === 0x53));
+  return parts.every((f) => f[0] === FRONTEND.Parse || f[0] === FRONTEND.Sync || ((f[0] === FRONTEND.Describe || f[0] === FRONTEND.Close) && f[5] === DESCRIBE_TARGET.Statement));
 }
 
 /** One statement that deallocates every prepared statement whose engine-side name starts with `prefix`. */

@@ -1,8 +1,11 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { PostgresConnection, type ScramSha256Data } from 'pg-gateway';
-import { errorResponse, parseErrorFields, concatBytes } from './wire-messages.js';
-import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, saslInitialResponseError, StartupFramer } from './startup-framer.js';
+import { saslInitialResponseError, StartupFramer } from './startup-framer.js';
+import {
+  BACKEND, CANCEL_REQUEST, errorResponse, GSSENC_REQUEST, negotiateProtocolVersion, parseErrorFields, PROTOCOL_3_0, readInt32,
+  REQUEST_ACCEPTED, REQUEST_REFUSED, SSL_REQUEST,
+} from './wire-messages.js';
 
 /**
  * The pre-session part of a connection: SSLRequest, StartupMessage and SCRAM authentication are done by
@@ -25,7 +28,6 @@ export interface Handshake {
   socket: Socket;
 }
 
-const PROTOCOL_3_0 = 196608;
 // pg-gateway treats null as "handled, nothing to send" although its types do not admit it.
 const HANDLED = null as unknown as undefined;
 
@@ -34,12 +36,12 @@ function fatal(socket: Socket, code: string, message: string): void {
 }
 
 function isSslRequest(message: Uint8Array): boolean {
-  return message.length === 8 && new DataView(message.buffer, message.byteOffset, 8).getInt32(4) === SSL_REQUEST;
+  return message.length === 8 && readInt32(message, 4) === SSL_REQUEST;
 }
 
 /** Makes pg-gateway's SCRAM failure (28000) the code Postgres uses for a failed password (28P01). */
 function standardizeAuthFailure(chunk: Uint8Array): Uint8Array {
-  if (chunk[0] !== 0x45) return chunk;
+  if (chunk[0] !== BACKEND.ErrorResponse) return chunk;
   const fields = parseErrorFields(chunk.subarray(5));
   const message = fields.get('M') ?? '';
   if (fields.get('C') !== '28000' || !message.startsWith('password authentication failed')) return chunk;
@@ -154,7 +156,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       letGo();
       waiting?.close();
       waiting = null;
-      socket.write(new Uint8Array([0x53]));
+      socket.write(new Uint8Array([REQUEST_ACCEPTED]));
       const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
       secure.on('error', () => secure.destroy());
       const remaining = Math.max(1, options.timeoutMs - (Date.now() - startedAt));
@@ -170,7 +172,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
           const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
           const code = message.length >= 8 ? view.getInt32(4) : 0;
           if (message.length === 8 && code === GSSENC_REQUEST) {
-            return new Uint8Array([0x4e]);
+            return new Uint8Array([REQUEST_REFUSED]);
           }
           if (message.length === 16 && code === CANCEL_REQUEST) {
             options.onCancelRequest(view.getInt32(8), view.getInt32(12));
@@ -183,7 +185,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
           if (code >>> 16 === 3 && code !== PROTOCOL_3_0) {
             // Newer minor versions (3.2): accept as 3.0 and tell the client, as Postgres does.
             view.setInt32(4, PROTOCOL_3_0);
-            socket.write(concatBytes([new Uint8Array([0x76, 0, 0, 0, 12, 0, 3, 0, 0]), new Uint8Array([0, 0, 0, 0])]));
+            socket.write(negotiateProtocolVersion());
             return undefined;
           }
           if (code !== PROTOCOL_3_0 || message.length !== view.getInt32(0) || message[message.length - 1] !== 0) {

@@ -1,4 +1,4 @@
-import { copyFailMessage, frame } from './wire-messages.js';
+import { copyFailMessage, frame, FRONTEND } from './wire-messages.js';
 
 /**
  * The data of one COPY FROM STDIN, held until the client ends it. PGlite cannot pause inside a COPY, so the
@@ -7,12 +7,6 @@ import { copyFailMessage, frame } from './wire-messages.js';
 
 /** Bigger COPY FROM STDIN payloads are refused rather than buffered. */
 export const COPY_LIMIT_BYTES = 512 * 1024 * 1024;
-
-const COPY_DATA = 0x64;
-const COPY_DONE = 0x63;
-const COPY_FAIL = 0x66;
-const FLUSH = 0x48;
-const SYNC = 0x53;
 
 export class CopyInBuffer {
   private parts: Uint8Array[] = [];
@@ -35,7 +29,7 @@ export class CopyInBuffer {
    */
   receive(message: Uint8Array): Uint8Array[] | null {
     const type = message[0]!;
-    if (type === COPY_DATA) {
+    if (type === FRONTEND.CopyData) {
       this.size += message.length;
       if (this.size > this.limitBytes) {
         this.parts = [];
@@ -44,11 +38,11 @@ export class CopyInBuffer {
       this.parts.push(message);
       return null;
     }
-    if (type === FLUSH || type === SYNC) return null; // ignored during COPY, as Postgres does
+    if (type === FRONTEND.Flush || type === FRONTEND.Sync) return null; // ignored during COPY, as Postgres does
     const parts = this.parts;
     this.parts = [];
-    if (type === COPY_DONE) return [this.query, ...(this.csv ? withoutCsvEndMarker(parts) : parts), message];
-    if (type === COPY_FAIL) return [this.query, message];
+    if (type === FRONTEND.CopyDone) return [this.query, ...(this.csv ? withoutCsvEndMarker(parts) : parts), message];
+    if (type === FRONTEND.CopyFail) return [this.query, message];
     return [this.query, copyFailMessage(`unexpected message type 0x${type.toString(16)} during COPY from stdin`)];
   }
 }
@@ -68,7 +62,7 @@ export function withoutCsvEndMarker(copyData: Uint8Array[]): Uint8Array[] {
   while (drop > 0) {
     const last = kept.pop()!;
     const payload = last.length - 5;
-    if (payload > drop) kept.push(frame('d', last.subarray(5, last.length - drop)));
+    if (payload > drop) kept.push(frame(FRONTEND.CopyData, last.subarray(5, last.length - drop)));
     drop -= Math.min(drop, payload);
   }
   return kept;

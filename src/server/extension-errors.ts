@@ -1,4 +1,4 @@
-import { concatBytes, cstring, frame, parseErrorFields } from './wire-messages.js';
+import { BACKEND, errorFieldsBody, frame, parseErrorFields } from './wire-messages.js';
 
 /**
  * Postgres' error for an extension that is not shipped (`extension "postgis" is not available`) ends with
@@ -17,8 +17,5 @@ export function withAvailableExtensionsHint(errorFrame: Uint8Array): Uint8Array 
   const fields = parseErrorFields(errorFrame.subarray(5));
   if (!NOT_AVAILABLE.test(fields.get('M') ?? '')) return errorFrame;
   fields.set('H', AVAILABLE_EXTENSIONS_HINT);
-  const parts: Uint8Array[] = [];
-  for (const [key, value] of fields) parts.push(new Uint8Array([key.charCodeAt(0)]), cstring(value));
-  parts.push(new Uint8Array(1));
-  return frame('E', concatBytes(parts));
+  return frame(BACKEND.ErrorResponse, errorFieldsBody(fields));
 }

@@ -1,3 +1,5 @@
+import { CANCEL_REQUEST, concatBytes, FRONTEND, GSSENC_REQUEST, readInt32, SSL_REQUEST } from './wire-messages.js';
+
 /**
  * Cuts the bytes a client sends before it is authenticated into whole messages, and judges each one the way
  * Postgres' postmaster does, before pg-gateway sees it. pg-gateway frames a chunk with the rules of the
@@ -9,12 +11,6 @@ export const MAX_STARTUP_PACKET = 10_000;
 /** Postgres' PG_MAX_AUTH_TOKEN_LENGTH: the largest password/SASL message it reads. */
 export const MAX_AUTH_MESSAGE = 65_535;
 
-export const SSL_REQUEST = 80877103;
-export const GSSENC_REQUEST = 80877104;
-export const CANCEL_REQUEST = 80877102;
-
-const PASSWORD_MESSAGE = 0x70;
-const TERMINATE = 0x58;
 
 export type StartupEvent =
   /** A message for pg-gateway (a copy, never a view into the client's chunk). */
@@ -34,7 +30,7 @@ export class StartupFramer {
   push(chunk: Uint8Array): void {
     if (this.failed) return;
     // A plain Uint8Array copy: Buffer's slice() would be a view, and pg-gateway reads views wrongly.
-    this.buffered = this.buffered.length === 0 ? new Uint8Array(chunk) : concat(this.buffered, chunk);
+    this.buffered = this.buffered.length === 0 ? new Uint8Array(chunk) : concatBytes([this.buffered, chunk]);
   }
 
   /**
@@ -61,7 +57,7 @@ export class StartupFramer {
 
   private nextUntyped(): StartupEvent | null {
     // A client that gives up before its startup packet sends a bare Terminate: Postgres closes quietly.
-    if (this.buffered[0] === TERMINATE && (this.buffered.length < 5 || readInt32(this.buffered, 1) === 4)) {
+    if (this.buffered[0] === FRONTEND.Terminate && (this.buffered.length < 5 || readInt32(this.buffered, 1) === 4)) {
       return this.buffered.length < 5 ? null : { kind: 'terminate' };
     }
     if (this.buffered.length < 4) return null;
@@ -77,8 +73,8 @@ export class StartupFramer {
   private nextTyped(): StartupEvent | null {
     if (this.buffered.length < 1) return null;
     const type = this.buffered[0]!;
-    if (type === TERMINATE) return { kind: 'terminate' };
-    if (type !== PASSWORD_MESSAGE) {
+    if (type === FRONTEND.Terminate) return { kind: 'terminate' };
+    if (type !== FRONTEND.Password) {
       return { kind: 'fatal', code: '08P01', message: `expected password response, got message type ${type}` };
     }
     if (this.buffered.length < 5) return null;
@@ -110,15 +106,4 @@ export function saslInitialResponseError(message: Uint8Array): string | null {
   if (declared === -1) return 'invalid SASL initial response: SCRAM needs the client-first message';
   if (declared !== rest - 4) return 'invalid SASL initial response: length does not match the message';
   return null;
-}
-
-function readInt32(bytes: Uint8Array, offset: number): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(offset);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -1,18 +1,73 @@
 /**
- * Encoding and decoding of the Postgres wire messages the server itself produces or inspects.
- * Everything else passes through as opaque bytes.
+ * The server's one vocabulary of the Postgres wire protocol: message type codes, and the encoding and
+ * decoding of the messages the server itself produces or inspects. Everything else passes through as opaque
+ * bytes. (Cutting bytes into messages is frame-reader.ts.)
  */
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function frame(type: string, body: Uint8Array): Uint8Array {
+// ---- message type codes ----
+
+/** What a client sends, by message name. The same byte means another message from the server ('D', 'E' …). */
+export const FRONTEND = {
+  Bind: 0x42, // B
+  Close: 0x43, // C
+  CopyData: 0x64, // d
+  CopyDone: 0x63, // c
+  CopyFail: 0x66, // f
+  Describe: 0x44, // D
+  Execute: 0x45, // E
+  Flush: 0x48, // H
+  FunctionCall: 0x46, // F
+  Parse: 0x50, // P
+  /** PasswordMessage, and the SASL messages, which share its type. */
+  Password: 0x70, // p
+  Query: 0x51, // Q
+  Sync: 0x53, // S
+  Terminate: 0x58, // X
+} as const;
+
+/** What the server sends, by message name. */
+export const BACKEND = {
+  BackendKeyData: 0x4b, // K
+  CloseComplete: 0x33, // 3
+  CommandComplete: 0x43, // C
+  CopyData: 0x64, // d
+  CopyInResponse: 0x47, // G
+  DataRow: 0x44, // D
+  ErrorResponse: 0x45, // E
+  NegotiateProtocolVersion: 0x76, // v
+  NoticeResponse: 0x4e, // N
+  NotificationResponse: 0x41, // A
+  ParameterStatus: 0x53, // S
+  ParseComplete: 0x31, // 1
+  ReadyForQuery: 0x5a, // Z
+} as const;
+
+/** What a Describe or Close names: a prepared statement or a portal. */
+export const DESCRIBE_TARGET = { Statement: 0x53, Portal: 0x50 } as const;
+
+/** Codes in the second word of an untyped startup-phase packet. */
+export const PROTOCOL_3_0 = 196608;
+export const SSL_REQUEST = 80877103;
+export const GSSENC_REQUEST = 80877104;
+export const CANCEL_REQUEST = 80877102;
+
+/** The one-byte answers to SSLRequest and GSSENCRequest. */
+export const REQUEST_ACCEPTED = 0x53; // S
+export const REQUEST_REFUSED = 0x4e; // N
+
+// ---- bytes ----
+
+export function frame(type: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(5 + body.length);
-  out[0] = type.charCodeAt(0);
+  out[0] = type;
   new DataView(out.buffer).setInt32(1, 4 + body.length);
   out.set(body, 5);
   return out;
 }
 
+/** One array holding `parts` in order; a single part is returned as it is (not copied). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   let length = 0;
@@ -33,7 +88,7 @@ export function cstring(value: string): Uint8Array {
   return out;
 }
 
-function int32(value: number): Uint8Array {
+export function int32(value: number): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setInt32(0, value);
   return out;
@@ -42,13 +97,13 @@ function int32(value: number): Uint8Array {
 // ---- frontend messages the server sends to PGlite on its own behalf ----
 
 export function queryMessage(sql: string): Uint8Array {
-  return frame('Q', cstring(sql));
+  return frame(FRONTEND.Query, cstring(sql));
 }
 
-export const SYNC_MESSAGE: Uint8Array = frame('S', new Uint8Array(0));
+export const SYNC_MESSAGE: Uint8Array = frame(FRONTEND.Sync, new Uint8Array(0));
 
 export function copyFailMessage(reason: string): Uint8Array {
-  return frame('f', cstring(reason));
+  return frame(FRONTEND.CopyFail, cstring(reason));
 }
 
 export function startupMessage(params: Record<string, string>): Uint8Array {
@@ -56,12 +111,7 @@ export function startupMessage(params: Record<string, string>): Uint8Array {
   for (const [key, value] of Object.entries(params)) parts.push(cstring(key), cstring(value));
   parts.push(new Uint8Array(1));
   const body = concatBytes(parts);
-  const out = new Uint8Array(8 + body.length);
-  const view = new DataView(out.buffer);
-  view.setInt32(0, out.length);
-  view.setInt32(4, 196608);
-  out.set(body, 8);
-  return out;
+  return concatBytes([int32(8 + body.length), int32(PROTOCOL_3_0), body]);
 }
 
 // ---- backend messages ----
@@ -69,19 +119,24 @@ export function startupMessage(params: Record<string, string>): Uint8Array {
 export type TransactionStatus = 'I' | 'T' | 'E';
 
 export function readyForQuery(status: TransactionStatus): Uint8Array {
-  return frame('Z', encoder.encode(status));
+  return frame(BACKEND.ReadyForQuery, encoder.encode(status));
 }
 
 export function parameterStatus(name: string, value: string): Uint8Array {
-  return frame('S', concatBytes([cstring(name), cstring(value)]));
+  return frame(BACKEND.ParameterStatus, concatBytes([cstring(name), cstring(value)]));
 }
 
 export function backendKeyData(pid: number, secret: number): Uint8Array {
-  return frame('K', concatBytes([int32(pid), int32(secret)]));
+  return frame(BACKEND.BackendKeyData, concatBytes([int32(pid), int32(secret)]));
 }
 
 export function commandComplete(tag: string): Uint8Array {
-  return frame('C', cstring(tag));
+  return frame(BACKEND.CommandComplete, cstring(tag));
+}
+
+/** NegotiateProtocolVersion: the newest minor version of protocol 3 we speak (0), and no unknown options. */
+export function negotiateProtocolVersion(): Uint8Array {
+  return frame(BACKEND.NegotiateProtocolVersion, concatBytes([int32(PROTOCOL_3_0), int32(0)]));
 }
 
 export interface ErrorFields {
@@ -94,24 +149,30 @@ export interface ErrorFields {
 
 /** ErrorResponse ('E'), or NoticeResponse ('N') for WARNING/NOTICE severities. */
 export function errorResponse(fields: ErrorFields): Uint8Array {
-  const parts = [
-    encoder.encode('S'), cstring(fields.severity),
-    encoder.encode('V'), cstring(fields.severity),
-    encoder.encode('C'), cstring(fields.code),
-    encoder.encode('M'), cstring(fields.message),
-  ];
-  if (fields.detail !== undefined) parts.push(encoder.encode('D'), cstring(fields.detail));
-  if (fields.hint !== undefined) parts.push(encoder.encode('H'), cstring(fields.hint));
-  parts.push(new Uint8Array(1));
+  const entries: [string, string][] = [['S', fields.severity], ['V', fields.severity], ['C', fields.code], ['M', fields.message]];
+  if (fields.detail !== undefined) entries.push(['D', fields.detail]);
+  if (fields.hint !== undefined) entries.push(['H', fields.hint]);
   const notice = fields.severity === 'WARNING' || fields.severity === 'NOTICE';
-  return frame(notice ? 'N' : 'E', concatBytes(parts));
+  return frame(notice ? BACKEND.NoticeResponse : BACKEND.ErrorResponse, errorFieldsBody(entries));
+}
+
+/** The body of an ErrorResponse/NoticeResponse: each field as its one-letter key and a C string. */
+export function errorFieldsBody(entries: Iterable<[string, string]>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const [key, value] of entries) parts.push(encoder.encode(key), cstring(value));
+  parts.push(new Uint8Array(1));
+  return concatBytes(parts);
 }
 
 export function notificationResponse(pid: number, channel: string, payload: string): Uint8Array {
-  return frame('A', concatBytes([int32(pid), cstring(channel), cstring(payload)]));
+  return frame(BACKEND.NotificationResponse, concatBytes([int32(pid), cstring(channel), cstring(payload)]));
 }
 
 // ---- reading ----
+
+export function readInt32(bytes: Uint8Array, offset: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(offset);
+}
 
 /** Reads a NUL-terminated string at `offset`; returns it and the offset after the NUL (or -1 if unterminated). */
 export function readCString(bytes: Uint8Array, offset: number): { value: string; next: number } {

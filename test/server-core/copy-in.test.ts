@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CopyInBuffer, withoutCsvEndMarker } from '../../src/server/copy-in.js';
-import { concatBytes, copyFailMessage, frame, queryMessage, SYNC_MESSAGE } from '../../src/server/wire-messages.js';
+import { concatBytes, copyFailMessage, frame, FRONTEND, queryMessage, SYNC_MESSAGE } from '../../src/server/wire-messages.js';
 
-const data = (text: string) => frame('d', new TextEncoder().encode(text));
+const data = (text: string) => frame(FRONTEND.CopyData, new TextEncoder().encode(text));
 const text = (messages: Uint8Array[]) => messages.map((m) => new TextDecoder().decode(m.subarray(5))).join('');
-const COPY_DONE = frame('c', new Uint8Array(0));
+const COPY_DONE = frame(FRONTEND.CopyDone, new Uint8Array(0));
 
 describe('withoutCsvEndMarker', () => {
   it.each([
