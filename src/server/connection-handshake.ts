@@ -13,8 +13,8 @@ import {
  * make its SCRAM failure code standard (28P01), and take the socket back once the client is authenticated.
  */
 export interface HandshakeOptions {
-  /** SCRAM verifier for the configured user; other user names always fail, as with a wrong password. */
-  scramFor(username: string): ScramSha256Data;
+  /** The SCRAM verifier a login as `username` to `database` is checked against. */
+  scramFor(username: string, database: string): Promise<ScramSha256Data>;
   onCancelRequest(pid: number, secret: number): void;
   /** Postgres' authentication_timeout. */
   timeoutMs: number;
@@ -165,7 +165,7 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
     const connection = new PostgresConnection({ readable, writable }, {
       auth: {
         method: 'scram-sha-256',
-        getScramSha256Data: ({ username }) => options.scramFor(username),
+        getScramSha256Data: ({ username }, state) => options.scramFor(username, state.clientParams?.database || username),
       },
       onMessage(message, state) {
         if (state.step === 'AwaitingInitialMessage') {

@@ -10,6 +10,7 @@ import { ClientSession, type DatabaseCommand, type SessionHost } from './client-
 import { performHandshake } from './connection-handshake.js';
 import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
+import { parseScramVerifier } from './engine-roles.js';
 import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
 
 /**
@@ -126,7 +127,20 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
   const scram = await createScramSha256Data(password);
   // Unknown users get a verifier for a random password, so they fail exactly like a wrong password.
   const decoy = await createScramSha256Data(randomBytes(18).toString('base64'));
-  const scramFor = (username: string): ScramSha256Data => (username === user ? scram : decoy);
+  /**
+   * The configured user logs in with the configured password; any other role with the SCRAM verifier its
+   * database stores (CREATE ROLE … LOGIN PASSWORD). Each database is its own cluster, so a role exists
+   * where it was created; a login to a database that does not exist checks the main database's roles
+   * (and then gets 3D000, as in Postgres).
+   */
+  const scramFor = async (username: string, database: string): Promise<ScramSha256Data> => {
+    if (username === user) return scram;
+    mainReady ??= registry.openMain();
+    await mainReady;
+    const engine = (await registry.open(database).catch(() => null)) ?? (await registry.open(MAIN_DATABASE));
+    const role = engine?.role(username);
+    return (role?.canLogin && parseScramVerifier(role.password)) || decoy;
+  };
 
   const sessions = new Map<number, ClientSession>();
   const sockets = new Set<net.Socket>();
@@ -191,7 +205,9 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     }
     if (client.destroyed || closing) return;
     const pid = nextPid++;
-    const session = new ClientSession(client, engine, handshake.params, pid, randomInt(2 ** 31), sessionHost);
+    // Another role's statements run as that role (SET ROLE, re-applied with the client's other settings).
+    const params = handshake.params.user && handshake.params.user !== user ? { ...handshake.params, role: handshake.params.user } : handshake.params;
+    const session = new ClientSession(client, engine, params, pid, randomInt(2 ** 31), sessionHost);
     sessions.set(pid, session);
     session.start();
   }

@@ -2,6 +2,8 @@
  * The messages between an Engine (main thread) and its worker (engine-worker.ts). The worker answers
  * requests one at a time and in order; an `exec` may send `chunk`s before its `done`.
  */
+import type { RoleRecord } from './engine-roles.js';
+
 /** A compiled WebAssembly.Module (lib.dom's WebAssembly types are not in this project's lib). */
 export type CompiledWasm = object;
 
@@ -21,8 +23,9 @@ export type EngineRequest =
   | { kind: 'close'; rollback: Uint8Array };
 
 export type EngineReply =
-  | { kind: 'opened'; parameterStatus: [string, string][] }
+  | { kind: 'opened'; parameterStatus: [string, string][]; roles: RoleRecord[] }
   | { kind: 'chunk'; data: Uint8Array }
-  | { kind: 'done'; data: Uint8Array; inTransaction: boolean }
+  /** `roles` when the batch may have changed them (see engine-roles.ts). */
+  | { kind: 'done'; data: Uint8Array; inTransaction: boolean; roles?: RoleRecord[] }
   | { kind: 'closed' }
   | { kind: 'failed'; message: string; code?: string; hint?: string };

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { mayChangeRoles, readRoles } from './engine-roles.js';
 import { openPGlite, type OpenedPGlite } from './pglite-open.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
 
@@ -17,6 +18,8 @@ const { dataDir, wasmModule } = workerData as EngineWorkerData;
 let opened: OpenedPGlite | null = null;
 const requests: EngineRequest[] = [];
 let running = false;
+/** A batch mentioned roles; they are read again once no transaction is open (a rollback may undo them). */
+let rolesDirty = false;
 
 function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -52,14 +55,18 @@ async function exec(bytes: Uint8Array): Promise<void> {
     },
   });
   const data = joined(parts, size);
-  reply({ kind: 'done', data, inTransaction: db.isInTransaction() }, [data.buffer as ArrayBuffer]);
+  const inTransaction = db.isInTransaction();
+  rolesDirty ||= mayChangeRoles(bytes);
+  const roles = rolesDirty && !inTransaction ? readRoles(db) : undefined;
+  if (roles) rolesDirty = false;
+  reply({ kind: 'done', data, inTransaction, ...(roles ? { roles } : {}) }, [data.buffer as ArrayBuffer]);
 }
 
 async function handle(request: EngineRequest): Promise<void> {
   switch (request.kind) {
     case 'open':
       opened = await openPGlite(dataDir, wasmModule);
-      reply({ kind: 'opened', parameterStatus: [...opened.parameterStatus] });
+      reply({ kind: 'opened', parameterStatus: [...opened.parameterStatus], roles: readRoles(opened.db) });
       return;
     case 'exec':
       return exec(request.bytes);

@@ -3,6 +3,7 @@ import { errorCodeOr } from '../error-codes.js';
 import { PpgError } from '../ppg-error.js';
 import { EngineQueue } from './engine-queue.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
+import type { RoleRecord } from './engine-roles.js';
 import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
 import { queryMessage, type ErrorFields } from './wire-messages.js';
 
@@ -33,6 +34,7 @@ interface PendingRequest {
 interface StartedWorker {
   worker: Worker;
   parameterStatus: ReadonlyMap<string, string>;
+  roles: RoleRecord[];
 }
 
 const ROLLBACK = queryMessage('ROLLBACK');
@@ -60,6 +62,7 @@ export class Engine<S> {
   private restarting: Promise<void> | null = null;
   private dead: Error | null = null;
   private closing = false;
+  private roles = new Map<string, RoleRecord>();
 
   private constructor(
     readonly name: string,
@@ -74,7 +77,18 @@ export class Engine<S> {
   /** Opens an existing data directory in a new worker. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors. */
   static async open<S>(name: string, dataDir: string): Promise<Engine<S>> {
     const started = await startWorker(dataDir);
-    return new Engine<S>(name, dataDir, started.worker, started.parameterStatus);
+    const engine = new Engine<S>(name, dataDir, started.worker, started.parameterStatus);
+    engine.setRoles(started.roles);
+    return engine;
+  }
+
+  /** The role as the database last reported it (committed state), without asking the engine. */
+  role(name: string): RoleRecord | undefined {
+    return this.roles.get(name);
+  }
+
+  private setRoles(roles: RoleRecord[]): void {
+    this.roles = new Map(roles.map((r) => [r.name, r]));
   }
 
   get isDead(): boolean {
@@ -154,6 +168,7 @@ export class Engine<S> {
       const started = await startWorker(this.dataDir);
       this.worker = started.worker;
       this.attach(started.worker);
+      this.setRoles(started.roles);
       if (this.listeners.size > 0) {
         await this.send({ kind: 'exec', bytes: queryMessage([...this.listeners.keys()].map((c) => `LISTEN "${c.replace(/"/g, '""')}"`).join('; ')) });
       }
@@ -243,6 +258,7 @@ export class Engine<S> {
     }
     if (reply.kind === 'done') {
       this.inTransaction = reply.inTransaction;
+      if (reply.roles) this.setRoles(reply.roles);
       if (head.onChunk) head.onChunk(reply.data);
       else if (head.chunks!.length > 0) {
         head.chunks!.push(reply.data);
@@ -285,7 +301,7 @@ async function startWorker(dataDir: string): Promise<StartedWorker> {
     });
     if (reply.kind === 'failed') throw new PpgError(errorCodeOr(reply.code, 'ENGINE_OPEN_FAILED'), reply.message, { hint: reply.hint });
     if (reply.kind !== 'opened') throw new Error(`unexpected reply from the engine thread: ${reply.kind}`);
-    return { worker, parameterStatus: new Map(reply.parameterStatus) };
+    return { worker, parameterStatus: new Map(reply.parameterStatus), roles: reply.roles };
   } catch (error) {
     await worker.terminate();
     throw error;

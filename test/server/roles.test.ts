@@ -1,0 +1,78 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { rejectionOf } from './async-checks.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+
+/** Roles made with SQL log in with their own password and act with their own privileges. */
+const shared = useSharedServer(startTestServer);
+
+function urlAs(user: string, password: string, database = 'postgres'): string {
+  const url = new URL(shared.srv.url);
+  url.username = user;
+  url.password = password;
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function connectAs(user: string, password: string, database?: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: urlAs(user, password, database) });
+  await client.connect();
+  return client;
+}
+
+describe('roles and passwords', () => {
+  it("CREATE ROLE … LOGIN PASSWORD logs in by SCRAM with that password; a wrong one gets 28P01, an unknown role too", async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("create role alice login password 'wonderland'");
+    const alice = await connectAs('alice', 'wonderland');
+    try {
+      expect((await alice.query('select current_user as who')).rows).toEqual([{ who: 'alice' }]);
+    } finally {
+      await alice.end();
+    }
+    expect((await rejectionOf(connectAs('alice', 'looking-glass'))).code).toBe('28P01');
+    expect((await rejectionOf(connectAs('nobody', 'wonderland'))).code).toBe('28P01');
+    // The configured user keeps working.
+    expect((await admin.query('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
+  });
+
+  it('a role without LOGIN cannot log in; ALTER ROLE … PASSWORD takes effect for the next login', async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("create role bob nologin password 'first'");
+    expect((await rejectionOf(connectAs('bob', 'first'))).code).toBe('28P01');
+    await admin.query("alter role bob login password 'second'");
+    expect((await rejectionOf(connectAs('bob', 'first'))).code).toBe('28P01');
+    const bob = await connectAs('bob', 'second');
+    await bob.end();
+  });
+
+  it("a role created inside a transaction that rolls back cannot log in", async () => {
+    const admin = await shared.bag.connect();
+    await admin.query('begin');
+    await admin.query("create role ghost login password 'boo'");
+    await admin.query('rollback');
+    expect((await rejectionOf(connectAs('ghost', 'boo'))).code).toBe('28P01');
+  });
+
+  it("each client's statements run with its own role's privileges and row-level security, alternating with a superuser on the same database", async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("create role carol login password 'c'");
+    await admin.query('create table secrets (owner text, body text)');
+    await admin.query("insert into secrets values ('carol', 'mine'), ('dave', 'not mine')");
+    await admin.query('create table private_notes (body text)');
+    await admin.query('alter table secrets enable row level security');
+    await admin.query('create policy own_rows on secrets using (owner = current_user)');
+    await admin.query('grant select on secrets to carol');
+    const carol = await connectAs('carol', 'c');
+    try {
+      expect((await carol.query('select body from secrets')).rows).toEqual([{ body: 'mine' }]);
+      expect((await admin.query('select count(*)::int as n from secrets')).rows).toEqual([{ n: 2 }]);
+      expect((await rejectionOf(carol.query('select * from private_notes'))).code).toBe('42501');
+      expect((await admin.query('select count(*)::int as n from private_notes')).rows).toEqual([{ n: 0 }]);
+      expect((await carol.query('select body from secrets')).rows).toEqual([{ body: 'mine' }]);
+    } finally {
+      await carol.end();
+    }
+  });
+});
