@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   DATABASE_NOT_FOUND: 'the instance has no database of that name',
   SNAPSHOT_EXISTS: 'a snapshot of that name exists',
   SNAPSHOT_NOT_FOUND: 'no snapshot of that name',
+  INSTANCE_BUSY: 'a running instance could not be quiesced for a copy: a transaction stayed open',
   NO_DATA: 'the instance has never been started, so there is nothing to copy',
   NO_SERVER_URL: 'createTestDatabase got no server URL',
 

@@ -121,6 +121,12 @@ export class DatabaseRegistry<S> {
     return names.sort();
   }
 
+  /** The engines that are open (those that failed to open left the registry). */
+  async openEngines(): Promise<Engine<S>[]> {
+    const settled = await Promise.allSettled([...this.engines.values()]);
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  }
+
   /** Rolls back and closes every open engine. */
   async closeAll(): Promise<void> {
     const engines = [...this.engines.values()];

@@ -11,6 +11,7 @@ import { performHandshake } from './connection-handshake.js';
 import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
 import { parseScramVerifier } from './engine-roles.js';
+import { holdEngines, QuiesceGate, type QuiesceMode } from './server-quiesce.js';
 import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
 
 /**
@@ -88,6 +89,16 @@ export interface DbServer {
   runningStatements(): number;
   /** Sockets the server still has open (TCP and Unix), in any state: what must return to zero when clients leave. */
   openSockets(): number;
+  /**
+   * Runs `fn` while no engine writes the data root, without stopping the server (see server-quiesce.ts):
+   * `wait` keeps clients (their batches wait, then continue) and checkpoints the open databases, so `fn`
+   * may copy the data root's folders; `terminate` ends connected clients with FATAL 57P01 and closes every
+   * engine, so `fn` may replace the folders. New connections log in and wait meanwhile. The engines reopen
+   * afterwards on first use (the main database at once, made from the template if `fn` removed it).
+   * Quiesce calls take turns. Fails with `fn`'s error, or INSTANCE_BUSY if `wait` met a transaction that
+   * stayed open (fn then does not run).
+   */
+  quiesce<T>(mode: QuiesceMode, fn: () => Promise<T>): Promise<T>;
   /** Stops accepting, rolls back open transactions, closes every PGlite cleanly. Idempotent. */
   close(): Promise<void>;
 }
@@ -135,12 +146,34 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
    */
   const scramFor = async (username: string, database: string): Promise<ScramSha256Data> => {
     if (username === user) return scram;
-    mainReady ??= registry.openMain();
-    await mainReady;
-    const engine = (await registry.open(database).catch(() => null)) ?? (await registry.open(MAIN_DATABASE));
+    const engine = await openPastGate(async () => (await registry.open(database).catch(() => null)) ?? (await registry.open(MAIN_DATABASE)));
     const role = engine?.role(username);
     return (role?.canLogin && parseScramVerifier(role.password)) || decoy;
   };
+
+  // Quiescing (DbServer.quiesce): whoever opens an engine or changes the databases passes the gate first
+  // and is tracked, so a quiesce can wait for those already past it. A quiesce that began while an engine
+  // was opening may close it, so the opening is tried again then (the epoch tells).
+  const gate = new QuiesceGate();
+  const inFlight = new Set<Promise<unknown>>();
+  let epoch = 0;
+  const tracked = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
+  async function openPastGate<T>(open: () => Promise<T>): Promise<T> {
+    for (;;) {
+      await gate.pass();
+      const seen = epoch;
+      const opened = await tracked((async () => {
+        mainReady ??= registry.openMain();
+        await mainReady;
+        return open();
+      })());
+      if (seen === epoch) return opened;
+    }
+  }
 
   const sessions = new Map<number, ClientSession>();
   const sockets = new Set<net.Socket>();
@@ -153,7 +186,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
   const sessionHost: SessionHost = {
     log,
     lockWaitTimeoutMs: options.lockWaitTimeoutMs ?? 30_000,
-    databaseCommand: (session, command) => runDatabaseCommand(registry, sessions, session, command),
+    databaseCommand: (session, command) => gate.pass().then(() => tracked(runDatabaseCommand(registry, sessions, session, command))),
     onClose: (session) => sessions.delete(session.pid),
   };
 
@@ -188,12 +221,10 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     }).finally(() => authenticating--);
     if (!handshake || handshake.socket.destroyed || closing) return;
     const client = handshake.socket;
-    mainReady ??= registry.openMain();
-    await mainReady;
     const database = handshake.params.database || handshake.params.user || MAIN_DATABASE;
     let engine;
     try {
-      engine = await registry.open(database);
+      engine = await openPastGate(() => registry.open(database));
     } catch (error) {
       log(`could not open database "${database}": ${error instanceof Error ? error.message : String(error)}`);
       client.end(errorResponse({ severity: 'FATAL', code: '58000', message: `could not open database "${database}": ${error instanceof Error ? error.message : String(error)}` }));
@@ -261,6 +292,31 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.queue.waiting, 0),
     runningStatements: () => [...sessions.values()].filter((s) => s.hasBatchRunning).length,
     openSockets: () => sockets.size,
+    quiesce: (mode, fn) => gate.run(async () => {
+      epoch++;
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      if (mode === 'wait') {
+        const release = await holdEngines(await registry.openEngines());
+        try {
+          return await fn();
+        } finally {
+          release();
+        }
+      }
+      for (const session of [...sessions.values()]) {
+        session.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
+      }
+      await registry.closeAll();
+      try {
+        return await fn();
+      } finally {
+        // The main database may be gone (reset): it is made again from the template as it opens.
+        mainReady = options.openOnFirstConnection ? null : registry.openMain();
+        mainReady?.catch(() => {
+          mainReady = null;
+        });
+      }
+    }),
     close() {
       closing ??= (async () => {
         server.close();
