@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { PostgresConnection, type ScramSha256Data } from 'pg-gateway';
 import { saslInitialResponseError, StartupFramer } from './startup-framer.js';
@@ -106,7 +107,13 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
         waiting = null;
       }
     };
+    let firstChunk = true;
     const onData = (chunk: Buffer) => {
+      if (firstChunk && options.tls && chunk[0] === TLS_HANDSHAKE_RECORD) {
+        startDirectTls(options.tls, chunk);
+        return;
+      }
+      firstChunk = false;
       framer.push(chunk);
       deliver();
       // Nobody is reading: leave further bytes in the kernel instead of buffering without bound.
@@ -161,6 +168,27 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       secure.on('error', () => secure.destroy());
       const remaining = Math.max(1, options.timeoutMs - (Date.now() - startedAt));
       resolve(performHandshake(secure, { ...options, tls: undefined, timeoutMs: remaining }));
+    };
+    /**
+     * Postgres 17's direct TLS: the client opens with a TLS ClientHello instead of an SSLRequest, and must
+     * name the protocol by ALPN. The hello was already read off the socket, so TLS runs over a stream
+     * that hands it over first and then the socket's own bytes.
+     */
+    const startDirectTls = (context: SecureContext, hello: Buffer): void => {
+      letGo();
+      waiting?.close();
+      waiting = null;
+      const secure = new TLSSocket(socketStartingWith(socket, hello), {
+        isServer: true, secureContext: context, ALPNProtocols: ['postgresql'],
+        // No ALPN, or another protocol: refused during the TLS handshake, as Postgres does.
+        ALPNCallback: ({ protocols }) => (protocols.includes('postgresql') ? 'postgresql' : undefined),
+      });
+      secure.on('error', () => {
+        secure.destroy();
+        socket.destroy();
+      });
+      const remaining = Math.max(1, options.timeoutMs - (Date.now() - startedAt));
+      resolve(performHandshake(secure as unknown as Socket, { ...options, tls: undefined, timeoutMs: remaining }));
     };
     const connection = new PostgresConnection({ readable, writable }, {
       auth: {
@@ -217,4 +245,35 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       },
     });
   });
+}
+
+/** The first byte of a TLS handshake record (a ClientHello), where a Postgres packet has a length. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/** A duplex over `socket` whose readable side yields `first` before the socket's later bytes. */
+function socketStartingWith(socket: Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(error, callback) {
+      socket.destroy();
+      callback(error);
+    },
+  });
+  duplex.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => duplex.push(null));
+  socket.on('close', () => duplex.destroy());
+  socket.resume();
+  return duplex;
 }

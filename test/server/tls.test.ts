@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import postgres from 'postgres';
@@ -61,6 +61,31 @@ describe('TLS', () => {
     } finally {
       await plain.end();
     }
+  });
+
+  it("direct TLS (sslnegotiation=direct, Postgres 17's handshake without SSLRequest, ALPN postgresql) works too", async () => {
+    const direct = new pg.Client({ connectionString: srv.url.replace('sslmode=disable', 'sslmode=no-verify&sslnegotiation=direct') });
+    await direct.connect();
+    try {
+      const stream = (direct as unknown as { connection: { stream: TLSSocket } }).connection.stream;
+      expect(stream.encrypted).toBe(true);
+      expect(stream.alpnProtocol).toBe('postgresql');
+      expect((await direct.query('select $1::int + 1 as v', [41])).rows).toEqual([{ v: 42 }]);
+    } finally {
+      await direct.end();
+    }
+  });
+
+  it('direct TLS without ALPN postgresql is refused in the TLS handshake', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: srv.port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+      socket.once('secureConnect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.once('error', (error) => resolve(`refused: ${error.message}`));
+    });
+    expect(outcome).toMatch(/^refused: .*(no_application_protocol|alert)/i);
   });
 
   it('postgres.js with ssl: require, and a wrong password over TLS is still 28P01', async () => {
