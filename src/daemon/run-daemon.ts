@@ -10,6 +10,8 @@ import {
 } from '../state/instance-record.js';
 import { ensureInstanceDir, instancePaths, templatesDir, type InstancePaths } from '../state/state-paths.js';
 import { processStartTime } from '../state/terminate-process.js';
+import { controlSocketPath } from './control-channel.js';
+import { startControlServer, type ControlServer } from './control-server.js';
 import type { DaemonConfig } from './daemon-messages.js';
 import { readOtherInstances, serveOnPort } from './serve-on-port.js';
 import { ensureTlsIdentity } from './tls-certificate.js';
@@ -79,6 +81,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
   const claim = await claimInstance(paths, config, log);
   let server: Awaited<ReturnType<typeof serveOnPort>> | undefined;
   let companionsStarting: Promise<PrismaCompanions> | undefined;
+  let control: ControlServer | undefined;
   try {
     const others = await readOtherInstances(config.stateRoot, config.name);
     const tls = await ensureTlsIdentity(config.stateRoot);
@@ -129,6 +132,8 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       shadowPort: companions.shadowPort,
       readyAt: new Date().toISOString(),
     };
+    // Before the record says ready: a caller that sees a running instance finds the channel there.
+    control = await startControlServer(controlSocketPath(paths.dir), { main: server, shadow: companions.shadow }, log);
     await writeRecord(paths.record, record);
     log(`ready: ${record.url} (pid ${process.pid})`);
     const running = server;
@@ -139,6 +144,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
         stopping ??= (async () => {
           log('shutting down');
           try {
+            await control?.close();
             // The HTTP endpoint first: its open transactions roll back through the wire server.
             await companions.close();
             await running.close();
@@ -151,6 +157,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       },
     };
   } catch (error) {
+    await control?.close().catch(() => undefined);
     await (await companionsStarting?.catch(() => undefined))?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await releaseInstance(paths, claim.release).catch(() => undefined);

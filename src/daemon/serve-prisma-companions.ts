@@ -1,4 +1,5 @@
 import { DEFAULT_PORT, planPortCandidates } from '../state/port-plan.js';
+import type { DbServer } from '../server/db-server.js';
 import { bindFirstFree, type OtherInstances } from './serve-on-port.js';
 
 /**
@@ -28,6 +29,8 @@ export interface PrismaCompanionOptions {
 export interface PrismaCompanions {
   httpPort: number;
   shadowPort: number;
+  /** The shadow database server, for quiescing it with the main one (a reset empties both). */
+  shadow: Pick<DbServer, 'quiesce'>;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ export async function servePrismaCompanions(options: PrismaCompanionOptions): Pr
     return {
       httpPort: http.port,
       shadowPort: shadow.port,
+      shadow,
       async close() {
         await Promise.allSettled([http.close(), shadow.close()]);
       },

@@ -7,12 +7,13 @@ import { stagingPathFor } from '../state/staging.js';
 import { instancePaths } from '../state/state-paths.js';
 import { assertInstanceExists, exists, requireSnapshot } from './snapshots.js';
 import { startDetached, type StartResult } from './start-instance.js';
-import { whileStopped } from './while-stopped.js';
+import { copyDatabaseFolders } from './data-folders.js';
+import { whileQuiet } from './while-quiet.js';
 
 export interface BranchResult {
   /** The new instance, running. */
   record: InstanceRecord;
-  /** Set when the source was running, was stopped for the copy, and runs again. */
+  /** Set when the source had to be stopped for the copy, and runs again (a running source is normally held in place: clients wait, none is ended). */
   sourceRestarted: InstanceRecord | null;
 }
 
@@ -35,29 +36,43 @@ export async function branchInstance(
   const projectDir = (await readRecord(source.record, from))?.projectDir ?? root;
   await mkdir(target.dir, { recursive: true });
   const staging = stagingPathFor(target.data);
-  // The branch is started as soon as its data is in place, while a running source starts again: two
-  // daemon starts (a Node process and a PGlite each, seconds on a busy machine) overlap instead of
-  // queueing. Wrapped in an object so that whileStopped does not wait for it.
-  const make = async (): Promise<{ started: Promise<StartResult> }> => {
-    try {
-      if (snapshot) await copyTree(snapshot.data, staging);
-      // A source that never ran has no data yet: the branch then starts empty, as the source would.
-      else if (await exists(source.data)) await copyTree(source.data, staging);
-      else await mkdir(staging);
-      await rename(staging, target.data);
-      await writeRecord(target.record, newRecord(to, projectDir));
-    } catch (error) {
-      await rm(target.dir, { recursive: true, force: true });
-      throw error;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
+  const copy = async (): Promise<void> => {
+    if (snapshot) await copyTree(snapshot.data, staging);
+    // A source that never ran has no data yet: the branch then starts empty, as the source would.
+    else if (await exists(source.data)) await copyDatabaseFolders(source.data, staging);
+    else await mkdir(staging);
+  };
+  const place = async (): Promise<{ started: Promise<StartResult> }> => {
+    await rename(staging, target.data);
+    await writeRecord(target.record, newRecord(to, projectDir));
     const started = startDetached({ stateRoot: root, name: to, projectDir, env });
     started.catch(() => undefined); // awaited below, unless the source fails to start again
     return { started };
   };
-  const made = snapshot ? { result: await make(), restarted: null } : await whileStopped(root, from, env, make);
-  const { record } = await made.result.started;
-  const sourceRestarted = made.restarted;
+  let placed: { started: Promise<StartResult> };
+  let sourceRestarted: InstanceRecord | null = null;
+  try {
+    if (snapshot) {
+      await copy();
+      placed = await place();
+    } else {
+      // A running source is held only for the copy (its clients wait meanwhile) and the branch starts
+      // after. A source that has to be stopped instead (see while-quiet.ts) gets its branch started while
+      // it starts again, so the two daemon starts overlap rather than queue; the object wrapper keeps
+      // whileQuiet from waiting for that start.
+      const quiet = await whileQuiet(root, from, env, { mode: 'wait' }, async (live) => {
+        await copy();
+        return live ? null : await place();
+      });
+      placed = quiet.result ?? (await place());
+      sourceRestarted = quiet.restarted;
+    }
+  } catch (error) {
+    await rm(target.dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  const { record } = await placed.started;
   return { record, sourceRestarted };
 }

@@ -2,10 +2,11 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import type { InstanceRecord } from '../state/instance-record.js';
-import { isStagingName } from '../state/staging.js';
+import { isStagingName, stagingPathFor } from '../state/staging.js';
 import { instancePaths, templatesDir } from '../state/state-paths.js';
-import { assertInstanceExists, replaceData } from './snapshots.js';
-import { whileStopped } from './while-stopped.js';
+import { swapDatabaseFolders } from './data-folders.js';
+import { assertInstanceExists } from './snapshots.js';
+import { whileQuiet } from './while-quiet.js';
 
 /** The main database: what `ppg dev` URLs name (`template1` is Prisma's alias of it). */
 const MAIN = 'postgres';
@@ -13,13 +14,18 @@ const MAIN = 'postgres';
 export interface ResetResult {
   /** What was emptied: every database, or the one asked for. */
   databases: string[] | 'all';
+  /** Set when the instance was running and kept running (its clients were ended with 57P01). */
+  live: InstanceRecord | null;
+  /** Set when the instance was stopped for the reset and started again. */
   restarted: InstanceRecord | null;
 }
 
 /**
  * `ppg dev reset`: back to empty databases with the same ports and URLs. Everything (all databases and
- * the shadow database) unless `database` names one; the main database is made again from the template at
- * the next start, another one right here. The old data is removed only once the new data is in place.
+ * the shadow database) unless `database` names one. A running instance is reset in place: its clients
+ * get FATAL 57P01 as at a Postgres shutdown, the database folders are swapped while its server is held,
+ * and the main database is made again from the template as the server goes on (another database is made
+ * here, before the hold, so the hold is only renames). The old data is removed only once the new is in place.
  */
 export async function resetInstance(root: string, instance: string, env: NodeJS.ProcessEnv, database?: string): Promise<ResetResult> {
   await assertInstanceExists(root, instance);
@@ -27,22 +33,27 @@ export async function resetInstance(root: string, instance: string, env: NodeJS.
   // Loaded here: the data-directory code is the server's, and light commands must not load it.
   const { databaseDirName } = await import('../server/database-registry.js');
   const { createDataDirFromTemplate, isDataDir } = await import('../server/data-template.js');
-  const { restarted } = await whileStopped(root, instance, env, async () => {
-    if (database === undefined) {
-      // An empty data root: the server makes the main database from the template when it starts.
-      await replaceData(paths.data, async (target) => {
-        await mkdir(target, { recursive: true });
-      });
-      await rm(paths.shadowData, { recursive: true, force: true });
-      return;
+  const replacement = stagingPathFor(paths.data);
+  try {
+    await mkdir(replacement, { recursive: true });
+    let only: string[] | undefined;
+    if (database !== undefined) {
+      const name = database === 'template1' ? MAIN : database;
+      const dir = databaseDirName(name);
+      if (!(await isDataDir(path.join(paths.data, dir)))) {
+        const entries = await readdir(paths.data, { withFileTypes: true }).catch(() => []);
+        const known = entries.filter((e) => e.isDirectory() && !isStagingName(e.name)).map((e) => e.name).join(', ') || 'none yet';
+        throw new PpgError('DATABASE_NOT_FOUND', `instance '${instance}' has no database '${database}'`, { hint: `its databases: ${known}` });
+      }
+      await createDataDirFromTemplate(templatesDir(root), path.join(replacement, dir), name);
+      only = [dir];
     }
-    const name = database === 'template1' ? MAIN : database;
-    const dir = path.join(paths.data, databaseDirName(name));
-    if (!(await isDataDir(dir))) {
-      const known = (await readdir(paths.data).catch(() => [] as string[])).filter((d) => !isStagingName(d)).join(', ') || 'none yet';
-      throw new PpgError('DATABASE_NOT_FOUND', `instance '${instance}' has no database '${database}'`, { hint: `its databases: ${known}` });
-    }
-    await replaceData(dir, (target) => createDataDirFromTemplate(templatesDir(root), target, name));
-  });
-  return { databases: database === undefined ? 'all' : [database], restarted };
+    const { live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate', shadow: database === undefined }, async () => {
+      await swapDatabaseFolders(paths.data, replacement, only);
+      if (database === undefined) await swapDatabaseFolders(paths.shadowData, replacement);
+    });
+    return { databases: database === undefined ? 'all' : [database], live, restarted };
+  } finally {
+    await rm(replacement, { recursive: true, force: true });
+  }
 }

@@ -6,13 +6,15 @@ import { isValidName } from '../state/instance-name.js';
 import type { InstanceRecord } from '../state/instance-record.js';
 import { stagingPathFor } from '../state/staging.js';
 import { instancePaths, snapshotPaths, snapshotsDir, type SnapshotPaths } from '../state/state-paths.js';
-import { whileStopped } from './while-stopped.js';
+import { copyDatabaseFolders, swapDatabaseFolders } from './data-folders.js';
+import { whileQuiet } from './while-quiet.js';
 
 /**
  * `ppg dev snapshot`: whole copies of an instance's databases (its `data/` folder), taken and restored
- * while no daemon writes them. A running instance is stopped for the copy and started again on the same
- * ports (its clients are disconnected, not kept waiting). Copies are built aside and renamed into place,
- * so a crash never leaves a half snapshot or a half-restored instance.
+ * while nothing writes them. A running instance keeps running (while-quiet.ts): for a save its clients
+ * wait while the checkpointed files are copied, then go on; a restore ends them with FATAL 57P01 and
+ * swaps the folders in. Copies are built aside and renamed into place, so a crash never leaves a half
+ * snapshot or a half-restored instance.
  */
 export interface SnapshotInfo {
   name: string;
@@ -23,7 +25,9 @@ export interface SnapshotInfo {
 
 export interface SnapshotChange {
   snapshot: SnapshotInfo;
-  /** Set when the instance was running and has been started again. */
+  /** Set when the instance was running and kept running (quiesced in place). */
+  live: InstanceRecord | null;
+  /** Set when the instance was stopped for the copy and has been started again. */
   restarted: InstanceRecord | null;
 }
 
@@ -82,45 +86,33 @@ export async function saveSnapshot(root: string, instance: string, name: string,
   }
   await mkdir(path.dirname(paths.dir), { recursive: true });
   const staging = stagingPathFor(paths.dir);
-  const { result, restarted } = await whileStopped(root, instance, env, async () => {
-    try {
-      await copyTree(source, path.join(staging, 'data'));
-      const info: SnapshotInfo = { name, instance, createdAt: new Date().toISOString(), sizeBytes: await folderBytes(path.join(staging, 'data')) };
-      await writeFile(path.join(staging, 'snapshot.json'), `${JSON.stringify({ createdAt: info.createdAt, sizeBytes: info.sizeBytes }, null, 2)}\n`);
-      await rename(staging, paths.dir);
-      return info;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-  });
-  return { snapshot: result, restarted };
+  try {
+    const { live, restarted } = await whileQuiet(root, instance, env, { mode: 'wait' }, () => copyDatabaseFolders(source, path.join(staging, 'data')));
+    const info: SnapshotInfo = { name, instance, createdAt: new Date().toISOString(), sizeBytes: await folderBytes(path.join(staging, 'data')) };
+    await writeFile(path.join(staging, 'snapshot.json'), `${JSON.stringify({ createdAt: info.createdAt, sizeBytes: info.sizeBytes }, null, 2)}\n`);
+    await rename(staging, paths.dir);
+    return { snapshot: info, live, restarted };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /**
- * Replaces the instance's databases with the snapshot's. The new copy is made beside the current data and
- * swapped in with renames; the old data is deleted only after the swap.
+ * Replaces the instance's databases with the snapshot's. The copy is made beside the current data before
+ * anything is held, then swapped in with renames; the old data is deleted only after the swap.
  */
 export async function restoreSnapshot(root: string, instance: string, name: string, env: NodeJS.ProcessEnv): Promise<SnapshotChange> {
   await assertInstanceExists(root, instance);
   const { paths, info } = await requireSnapshot(root, instance, name);
   const data = instancePaths(root, instance).data;
-  const { restarted } = await whileStopped(root, instance, env, async () => {
-    await replaceData(data, (target) => copyTree(paths.data, target));
-  });
-  return { snapshot: info, restarted };
-}
-
-/** Builds new contents for `dataDir` with `fill`, then swaps them in; the old contents go only after the swap. */
-export async function replaceData(dataDir: string, fill: (target: string) => Promise<void>): Promise<void> {
-  const staging = stagingPathFor(dataDir);
-  const old = `${dataDir}.old-${process.pid}-${Date.now()}`;
+  const staging = stagingPathFor(data);
   try {
-    await fill(staging);
-    if (await exists(dataDir)) await rename(dataDir, old);
-    await rename(staging, dataDir);
+    await copyTree(paths.data, staging);
+    await mkdir(data, { recursive: true });
+    const { live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate' }, () => swapDatabaseFolders(data, staging));
+    return { snapshot: info, live, restarted };
   } finally {
     await rm(staging, { recursive: true, force: true });
-    await rm(old, { recursive: true, force: true });
   }
 }
 

@@ -22,8 +22,8 @@ async function tables(url: string): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
-async function status(name: string): Promise<{ status: string; url: string | null }> {
-  const rows = JSON.parse(await ok(['dev', 'ls', '--json'])) as { name: string; status: string; url: string | null }[];
+async function status(name: string): Promise<{ status: string; url: string | null; pid: number | null }> {
+  const rows = JSON.parse(await ok(['dev', 'ls', '--json'])) as { name: string; status: string; url: string | null; pid: number | null }[];
   return rows.find((row) => row.name === name)!;
 }
 
@@ -40,11 +40,13 @@ describe('ppg dev reset', () => {
     const connected = new pg.Client({ connectionString: url });
     const ended = new Promise<Error & { code?: string }>((resolve) => connected.on('error', resolve));
     await connected.connect();
+    const { pid } = await status('app');
     expect(await ok(['dev', 'reset', '--yes'])).toBe(url);
     expect((await ended).code).toBe('57P01');
     await connected.end().catch(() => undefined);
+    // Reset in place: the same daemon answers at once, with an empty main database.
     expect(await tables(url)).toEqual([]);
-    expect((await status('app')).status).toBe('running');
+    expect(await status('app')).toMatchObject({ status: 'running', pid });
     const other = await ppg(['dev', 'ls']);
     expect(other.code).toBe(0);
     const otherUrl = url.replace('/postgres?', '/other?');
@@ -74,13 +76,15 @@ describe('ppg dev snapshot', () => {
   it('save, change, restore, ls, rm; running instances stay running on the same URL; snapshots survive stop/start', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     await queryRows(url, "create table items (v text); insert into items values ('seed')");
+    const { pid } = await status('app');
     await ok(['dev', 'snapshot', 'save', 'seeded']);
-    expect(await status('app')).toMatchObject({ status: 'running', url });
+    expect(await status('app')).toMatchObject({ status: 'running', url, pid });
     await queryRows(url, "insert into items values ('later'); create table junk (v int)");
 
     expect(await ok(['dev', 'snapshot', 'restore', 'seeded', '--yes'])).toBe(url);
     expect(await queryRows(url, 'select v from items')).toEqual([{ v: 'seed' }]);
     expect(await tables(url)).toEqual(['items']);
+    expect(await status('app')).toMatchObject({ status: 'running', pid });
 
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
     expect((await ppg(['dev', 'start', 'app'])).code).toBe(0);
@@ -103,6 +107,29 @@ describe('ppg dev snapshot', () => {
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
   });
 
+  it('a save of a running instance keeps its clients: an open transaction is waited for, a query sent meanwhile is answered after', async () => {
+    const url = urlFrom(await ppg(['dev', '--detach']));
+    await queryRows(url, 'create table log (v text)');
+    await withClient(url, async (writer) => {
+      await withClient(url, async (reader) => {
+        await writer.query('begin');
+        await writer.query("insert into log values ('in the open transaction')");
+        const saving = ppg(['dev', 'snapshot', 'save', 'mid-work']);
+        await new Promise((resolve) => setTimeout(resolve, 1500)); // the save is under way, waiting for the transaction
+        const read = reader.query('select count(*)::int as n from log');
+        await writer.query('commit');
+        expect((await read).rows).toEqual([{ n: 1 }]);
+        expect((await saving).code).toBe(0);
+        expect((await writer.query('select v from log')).rows).toEqual([{ v: 'in the open transaction' }]);
+      });
+    });
+    // The snapshot holds the transaction's row: it was taken after the commit, never in the middle.
+    await queryRows(url, 'delete from log');
+    await ok(['dev', 'snapshot', 'restore', 'mid-work', '--yes']);
+    expect(await queryRows(url, 'select v from log')).toEqual([{ v: 'in the open transaction' }]);
+    expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
+  });
+
   it('a save that cannot write (no room for the snapshot folder) fails clearly and loses nothing', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     await queryRows(url, "create table precious (v text); insert into precious values ('kept')");
@@ -122,7 +149,17 @@ describe('ppg dev branch', () => {
   it('copies a running instance into a new one with its own port; the source keeps running and is unchanged; from a snapshot too', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     await queryRows(url, "create table base (v text); insert into base values ('main')");
+    const { pid } = await status('app');
+    // A client of the source stays connected through the branch and keeps working.
+    const sourceClient = new pg.Client({ connectionString: url });
+    const sourceErrors: Error[] = [];
+    sourceClient.on('error', (error) => sourceErrors.push(error));
+    await sourceClient.connect();
     const branchUrl = await ok(['dev', 'branch', 'app', 'feature']);
+    expect((await sourceClient.query('select v from base')).rows).toEqual([{ v: 'main' }]);
+    await sourceClient.end();
+    expect(sourceErrors).toEqual([]);
+    expect(await status('app')).toMatchObject({ status: 'running', pid });
     expect(new URL(branchUrl).port).not.toBe(new URL(url).port);
     await withClient(branchUrl, async (client) => {
       expect((await client.query('select v from base')).rows).toEqual([{ v: 'main' }]);

@@ -10,8 +10,8 @@ export function registerDevBranch(dev: Command, io: CliIo): void {
     .argument('<new>', 'name of the new instance')
     .option('--from-snapshot <snapshot>', "copy this snapshot of <from> instead of its current data")
     .addHelpText('after', `
-The new instance gets ports of its own and prints its URL on stdout. A running source is stopped for the
-copy and started again on its ports.`)
+The new instance gets ports of its own and prints its URL on stdout. A running source keeps running: its
+clients wait while its data is copied (they are not disconnected).`)
     .action(async (from: string, to: string, options: { fromSnapshot?: string }) => {
       const { branchInstance } = await import('../../instances/branch-instance.js');
       const root = resolveStateRoot(io.env);

@@ -21,8 +21,9 @@ export function registerDevSnapshot(dev: Command, io: CliIo): void {
     .description("save and restore copies of an instance's databases")
     .addHelpText('after', `
 Snapshots live in the state directory beside the instances (snapshots/<instance>/<snapshot>/) and
-survive stop and start; ppg dev rm deletes them with the instance. Saving or restoring a running
-instance stops it for the copy and starts it again on the same ports.`);
+survive stop and start; ppg dev rm deletes them with the instance. A running instance keeps
+running: while a snapshot is saved its clients wait (they are not disconnected); a restore disconnects
+them with FATAL 57P01, as at a Postgres shutdown.`);
 
   snapshot
     .command('save')
@@ -46,9 +47,10 @@ instance stops it for the copy and starts it again on the same ports.`);
       const { restoreSnapshot } = await import('../../instances/snapshots.js');
       const { root, instance } = await instanceOf(io, options);
       await confirmOrRefuse(io, options.yes, `Replace the databases of instance '${instance}' with snapshot '${name}'?`, 'nothing was restored');
-      const { restarted } = await restoreSnapshot(root, instance, name, io.env);
-      writeLine(io.stderr, `instance '${instance}': restored snapshot '${name}'${restarted ? '; running again' : ''}`);
-      if (restarted?.url) writeLine(io.stdout, restarted.url);
+      const { live, restarted } = await restoreSnapshot(root, instance, name, io.env);
+      writeLine(io.stderr, `instance '${instance}': restored snapshot '${name}'${live ? '; still running' : restarted ? '; running again' : ''}`);
+      const running = live ?? restarted;
+      if (running?.url) writeLine(io.stdout, running.url);
     });
 
   snapshot
