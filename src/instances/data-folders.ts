@@ -22,16 +22,18 @@ export async function copyDatabaseFolders(dataRoot: string, target: string): Pro
 /**
  * Replaces `dataRoot`'s database folders with `replacement`'s (all of them, or only those named in
  * `only`): renames only, so it is quick enough to do while the server is held. The old folders are moved
- * aside first and deleted at the end; if a rename fails, everything goes back where it was (and the old
- * folders are kept aside, not deleted, if even that fails).
+ * aside; the returned function deletes them, to be called once the server is released (deleting 100 MB
+ * takes longer than the swap). If a rename fails, everything goes back where it was (and the old folders
+ * are kept aside, not deleted, if even that fails).
  */
-export async function swapDatabaseFolders(dataRoot: string, replacement: string, only?: string[]): Promise<void> {
+export async function swapDatabaseFolders(dataRoot: string, replacement: string, only?: string[]): Promise<() => Promise<void>> {
   const aside = `${dataRoot}.old-${process.pid}-${Date.now()}`;
   await mkdir(aside, { recursive: true });
   const current = only ?? (await databaseFolders(dataRoot));
   const moved: string[] = [];
   const placed: string[] = [];
   let keepAside = false;
+  let swapped = false;
   try {
     for (const folder of current) {
       try {
@@ -45,6 +47,8 @@ export async function swapDatabaseFolders(dataRoot: string, replacement: string,
       await rename(path.join(replacement, folder), path.join(dataRoot, folder));
       placed.push(folder);
     }
+    swapped = true;
+    return () => rm(aside, { recursive: true, force: true });
   } catch (error) {
     for (const folder of placed) await rename(path.join(dataRoot, folder), path.join(replacement, folder)).catch(() => undefined);
     for (const folder of moved) {
@@ -54,6 +58,6 @@ export async function swapDatabaseFolders(dataRoot: string, replacement: string,
     }
     throw error;
   } finally {
-    if (!keepAside) await rm(aside, { recursive: true, force: true });
+    if (!keepAside && !swapped) await rm(aside, { recursive: true, force: true });
   }
 }

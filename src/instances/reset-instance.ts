@@ -48,10 +48,12 @@ export async function resetInstance(root: string, instance: string, env: NodeJS.
       await createDataDirFromTemplate(templatesDir(root), path.join(replacement, dir), name);
       only = [dir];
     }
-    const { live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate', shadow: database === undefined }, async () => {
-      await swapDatabaseFolders(paths.data, replacement, only);
-      if (database === undefined) await swapDatabaseFolders(paths.shadowData, replacement);
+    const { result: removeOld, live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate', shadow: database === undefined }, async () => {
+      const removeData = await swapDatabaseFolders(paths.data, replacement, only);
+      const removeShadow = database === undefined ? await swapDatabaseFolders(paths.shadowData, replacement) : async () => undefined;
+      return () => Promise.all([removeData(), removeShadow()]);
     });
+    await removeOld();
     return { databases: database === undefined ? 'all' : [database], live, restarted };
   } finally {
     await rm(replacement, { recursive: true, force: true });

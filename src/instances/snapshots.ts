@@ -109,7 +109,8 @@ export async function restoreSnapshot(root: string, instance: string, name: stri
   try {
     await copyTree(paths.data, staging);
     await mkdir(data, { recursive: true });
-    const { live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate' }, () => swapDatabaseFolders(data, staging));
+    const { result: removeOld, live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate' }, () => swapDatabaseFolders(data, staging));
+    await removeOld();
     return { snapshot: info, live, restarted };
   } finally {
     await rm(staging, { recursive: true, force: true });
