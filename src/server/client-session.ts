@@ -106,11 +106,11 @@ export class ClientSession {
     this.namePrefix = `ppg${pid}_`;
     this.settings = settingsFromStartup(startupParams, engine.parameterStatus);
     this.generation = engine.generation;
-    engine.sessions.add(this);
+    engine.addSession(this);
   }
 
   hasNeighbours(): boolean {
-    return this.engine.sessions.size > 1;
+    return this.engine.sessionCount > 1;
   }
 
   get applicationName(): string {
@@ -402,7 +402,7 @@ export class ClientSession {
     if (switchSql) parts.push(queryMessage(switchSql));
     parts.push(bytes, queryMessage('ROLLBACK TO SAVEPOINT ppg_parse_beside; RELEASE SAVEPOINT ppg_parse_beside'));
     // Claimed before the request: the owner's next batch, queued behind it, must parse its own again.
-    if (parsesUnnamed) engine.unnamedStatementOwner = this;
+    if (parsesUnnamed) engine.setUnnamedStatementOwner(this);
     let out: Uint8Array;
     try {
       out = await engine.exec(concatBytes(parts));
@@ -495,7 +495,7 @@ export class ClientSession {
       try {
         if (this.generation !== engine.generation) await this.restorePrepared();
         await applySessionSettings(engine, this, this.host.log);
-        if (usesUnnamed && engine.unnamedStatementOwner !== this && this.lastUnnamedParse) {
+        if (usesUnnamed && !engine.holdsUnnamedStatementOf(this) && this.lastUnnamedParse) {
           // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
           await engine.exec(this.lastUnnamedParse);
         }
@@ -525,9 +525,9 @@ export class ClientSession {
       this.recordStatementChanges(parseChanges, output.parseCompletes, output.closeCompletes);
       if (ownSync) this.ownSyncFailed = output.hasError;
       if (parsesUnnamed) {
-        engine.unnamedStatementOwner = this;
+        engine.setUnnamedStatementOwner(this);
         this.lastUnnamedParse = parsesUnnamed;
-      } else if (end === 'query') engine.unnamedStatementOwner = null;
+      } else if (end === 'query') engine.setUnnamedStatementOwner(null);
       for (const effect of effects) await this.applyEffects(effect, output.hasError);
       // No ReadyForQuery means the engine is still inside our extended batch, whatever ended it on our side:
       // after an error Postgres discards everything up to Sync, a Query or FunctionCall included. Releasing
@@ -640,9 +640,7 @@ export class ClientSession {
     for (const name of effects.deallocated) this.statementNames.delete(name);
     for (const channel of effects.listen) {
       this.channels.add(channel);
-      let set = this.engine.listeners.get(channel);
-      if (!set) this.engine.listeners.set(channel, (set = new Set()));
-      set.add(this);
+      this.engine.addListener(channel, this);
     }
     for (const channel of effects.unlisten) await this.stopListening(channel === '*' ? [...this.channels] : [channel]);
   }
@@ -654,15 +652,11 @@ export class ClientSession {
 
   /** Drops our interest in channels; the engine keeps LISTENing on those another client still wants. */
   private async stopListening(channels: string[]): Promise<void> {
-    const keep: string[] = [];
     for (const channel of channels) {
       this.channels.delete(channel);
-      const set = this.engine.listeners.get(channel);
-      set?.delete(this);
-      if (set && set.size > 0) keep.push(channel);
-      else this.engine.listeners.delete(channel);
+      this.engine.removeListener(channel, this);
     }
-    const stillWanted = [...this.engine.listeners.keys()];
+    const stillWanted = this.engine.listenedChannels();
     if (stillWanted.length > 0 && channels.length > 0) {
       await this.engine.execQuery(stillWanted.map((c) => `LISTEN "${c.replace(/"/g, '""')}"`).join('; '));
     }
@@ -672,7 +666,7 @@ export class ClientSession {
   private routeNotification(f: Uint8Array): Uint8Array | null {
     const { channel, payload } = parseNotification(f);
     const message = notificationResponse(this.pid, channel, payload);
-    for (const listener of this.engine.listeners.get(channel) ?? []) {
+    for (const listener of this.engine.listenersOf(channel)) {
       if (listener !== this) listener.write(message);
     }
     // Our own copy stays where Postgres puts it (before ReadyForQuery), if we listen.
@@ -808,7 +802,7 @@ export class ClientSession {
     } else if (!this.socket.destroyed) this.socket.destroy();
     const queue = this.engine.queue;
     queue.abort(this, 'closed');
-    this.engine.sessions.delete(this);
+    this.engine.removeSession(this);
     this.host.onClose(this);
     // A batch of ours still in the engine decides what is left to clean (its transaction status).
     void this.whenNotExecuting().then(() => {
@@ -829,12 +823,12 @@ export class ClientSession {
         // namedStatementsUsed). (After a restart there is nothing of ours left to drop.)
         if (this.namedStatementsUsed && this.generation === engine.generation) await engine.execQuery(deallocateByPrefix(this.namePrefix));
         if (this.channels.size > 0) await this.stopListening([...this.channels]);
-        if (engine.unnamedStatementOwner === this) engine.unnamedStatementOwner = null;
+        engine.forgetUnnamedStatementOf(this);
       }
     } catch (error) {
       this.host.log(`cleanup of session ${this.pid} failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
-      if (engine.settingsOwner === this) engine.settingsOwner = null;
+      engine.forgetSettingsOf(this);
       engine.queue.release(this);
     }
   }

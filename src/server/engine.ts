@@ -38,24 +38,21 @@ interface StartedWorker {
 }
 
 const ROLLBACK = queryMessage('ROLLBACK');
+const NOBODY: ReadonlySet<never> = new Set();
 const SHUTTING_DOWN: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
 
 export class Engine<S> {
   readonly queue = new EngineQueue<S>();
-  readonly sessions = new Set<S>();
+  private readonly sessions = new Set<S>();
   /** Session-level settings (lower-case name → value) currently applied in the engine, beyond its defaults. */
-  appliedSettings = new Map<string, string>();
-  /** Whose settings are applied; null = defaults (or a departed session's, as `appliedSettings` says). */
-  settingsOwner: S | null = null;
+  private applied: ReadonlyMap<string, string> = new Map();
+  /** Whose settings are applied; null = defaults (or a departed session's, as `applied` says). */
+  private settingsOwner: S | null = null;
   /** The session whose unnamed prepared statement the engine holds. */
-  unnamedStatementOwner: S | null = null;
+  private unnamedOwner: S | null = null;
   /** Channels the engine LISTENs on, with the sessions that asked. */
-  readonly listeners = new Map<string, Set<S>>();
-  /**
-   * Counts restarts. A session whose prepared statements were made in an earlier generation parses them
-   * again before its next batch.
-   */
-  generation = 0;
+  private readonly listeners = new Map<string, Set<S>>();
+  private restarts = 0;
   private catalogInstalled = false;
   private inTransaction = false;
   private pending: PendingRequest[] = [];
@@ -89,6 +86,86 @@ export class Engine<S> {
 
   private setRoles(roles: RoleRecord[]): void {
     this.roles = new Map(roles.map((r) => [r.name, r]));
+  }
+
+  // ---- the sessions sharing this engine, and what of theirs it holds ----
+
+  addSession(session: S): void {
+    this.sessions.add(session);
+  }
+
+  removeSession(session: S): void {
+    this.sessions.delete(session);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Counts restarts. A session whose prepared statements were made in an earlier generation parses them
+   * again before its next batch.
+   */
+  get generation(): number {
+    return this.restarts;
+  }
+
+  /** Session-level settings now applied in the engine, beyond its defaults. */
+  get appliedSettings(): ReadonlyMap<string, string> {
+    return this.applied;
+  }
+
+  /** True if the applied settings are `session`'s. */
+  hasSettingsOf(session: S): boolean {
+    return this.settingsOwner === session;
+  }
+
+  /** Records that the engine now runs with `settings`, which are `session`'s. */
+  recordSettings(session: S, settings: ReadonlyMap<string, string>): void {
+    this.applied = new Map(settings);
+    this.settingsOwner = session;
+  }
+
+  /** A departed session's settings stay applied (until the next switch) but are nobody's. */
+  forgetSettingsOf(session: S): void {
+    if (this.settingsOwner === session) this.settingsOwner = null;
+  }
+
+  /** True if the engine's unnamed prepared statement is `session`'s. */
+  holdsUnnamedStatementOf(session: S): boolean {
+    return this.unnamedOwner === session;
+  }
+
+  /** Whose unnamed statement the engine now holds (null: nobody's, e.g. a simple query replaced it). */
+  setUnnamedStatementOwner(session: S | null): void {
+    this.unnamedOwner = session;
+  }
+
+  forgetUnnamedStatementOf(session: S): void {
+    if (this.unnamedOwner === session) this.unnamedOwner = null;
+  }
+
+  /** `session` listens on `channel` (the engine LISTENs on the union of its sessions' channels). */
+  addListener(channel: string, session: S): void {
+    let set = this.listeners.get(channel);
+    if (!set) this.listeners.set(channel, (set = new Set()));
+    set.add(session);
+  }
+
+  /** `session` stops listening on `channel`; the channel is dropped when nobody listens any more. */
+  removeListener(channel: string, session: S): void {
+    const set = this.listeners.get(channel);
+    set?.delete(session);
+    if (!set || set.size === 0) this.listeners.delete(channel);
+  }
+
+  listenersOf(channel: string): ReadonlySet<S> {
+    return this.listeners.get(channel) ?? NOBODY;
+  }
+
+  /** The channels some session still listens on. */
+  listenedChannels(): string[] {
+    return [...this.listeners.keys()];
   }
 
   get isDead(): boolean {
@@ -149,12 +226,12 @@ export class Engine<S> {
     this.pending = [];
     this.detach(old);
     // The new engine's state, set now: a batch queued from here on must see that it needs to restore.
-    this.appliedSettings = new Map();
+    this.applied = new Map();
     this.settingsOwner = null;
-    this.unnamedStatementOwner = null;
+    this.unnamedOwner = null;
     this.catalogInstalled = false;
     this.inTransaction = false;
-    this.generation++;
+    this.restarts++;
     this.restarting = this.restart(old).finally(() => {
       this.restarting = null;
     });

@@ -90,7 +90,7 @@ export async function holdEngines<S>(engines: Engine<S>[], timeoutMs = QUIESCE_W
       if (engine.isDead) continue; // it reopens from its files, which are all there is
       await engine.execQuery('CHECKPOINT');
       // A simple query ends the unnamed prepared statement; its owner parses it again.
-      engine.unnamedStatementOwner = null;
+      engine.setUnnamedStatementOwner(null);
     }
     return release;
   } catch (error) {

@@ -64,14 +64,13 @@ export function settingsSwitchSql(applied: ReadonlyMap<string, string>, wanted: 
 
 /** Makes the engine's session settings those of `session`. Must be called by the engine's owner. */
 export async function applySessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S, log: (line: string) => void): Promise<void> {
-  if (engine.settingsOwner === session) return;
+  if (engine.hasSettingsOf(session)) return;
   const sql = settingsSwitchSql(engine.appliedSettings, session.settings);
   if (sql) {
     const error = firstError(await engine.execQuery(sql));
     if (error) log(`could not restore session settings: ${error.get('M')}`);
   }
-  engine.appliedSettings = new Map(session.settings);
-  engine.settingsOwner = session;
+  engine.recordSettings(session, session.settings);
 }
 
 /** Reads the session-level settings back from the engine after `session` changed them. */
@@ -81,8 +80,7 @@ export async function captureSessionSettings<S extends SettingsHolder>(engine: E
     .filter(([name, value]) => !(PROXY_SETTINGS.has(name ?? '') && value === '0'))
     .map(([name, value]) => [name ?? '', value ?? '']));
   session.settingsDirty = false;
-  engine.appliedSettings = new Map(session.settings);
-  engine.settingsOwner = session;
+  engine.recordSettings(session, session.settings);
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
