@@ -5,7 +5,7 @@ import { rewriteQueryText, type StatementEffects } from './statement-rewrite.js'
 import { EngineInterruptedError, type Engine } from './engine.js';
 import { CopyInBuffer } from './copy-in.js';
 import { withAvailableExtensionsHint } from './extension-errors.js';
-import { WaitAbortedError } from './engine-queue.js';
+import { waitEndError } from './engine-scheduler.js';
 import { FrameLengthError, FrameReader } from './frame-reader.js';
 import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsFromStartup, settingsSwitchSql } from './session-settings.js';
 import {
@@ -32,10 +32,6 @@ export type DatabaseCommand =
   | { kind: 'create-database'; name: string; template?: string }
   | { kind: 'drop-database'; name: string; ifExists: boolean; force: boolean };
 
-const CANCELED_BY_USER: ErrorFields = { severity: 'ERROR', code: '57014', message: 'canceling statement due to user request' };
-/** How long a canceled batch may still finish on its own before the engine is stopped. */
-const CANCEL_GRACE_MS = 100;
-const STATEMENT_TIMEOUT: ErrorFields = { severity: 'ERROR', code: '57014', message: 'canceling statement due to statement timeout' };
 const EXTENDED = new Set<number>([FRONTEND.Parse, FRONTEND.Bind, FRONTEND.Describe, FRONTEND.Execute, FRONTEND.Close]);
 
 type BatchEnd = 'sync' | 'flush' | 'query';
@@ -79,13 +75,6 @@ export class ClientSession {
    */
   private wantsExtensionFiles = false;
   private idleTimer: NodeJS.Timeout | null = null;
-  /** From the start of a batch on the engine to the end of its bookkeeping (see `whenNotExecuting`). */
-  private executing = false;
-  private executingEnded: (() => void)[] = [];
-  /** Our batch is in the engine (what a cancel or statement_timeout interrupts). */
-  private batchRunning = false;
-  /** A cancel came for the batch we are running or about to run (see `cancel`). */
-  private cancelRequested = false;
   /**
    * The Parse message of each named protocol-level statement, by engine-side name: what an engine restart
    * (`Engine.interrupt`) loses and `restorePrepared` gives back. Changes of a batch apply after it ran.
@@ -307,7 +296,7 @@ export class ClientSession {
   }
 
   private endBatch(terminator: Uint8Array, end: BatchEnd): Promise<void> | void {
-    if (this.pending.length === 0 && !this.midExtended && end === 'sync' && terminator[0] === FRONTEND.Sync && this.engine.queue.owner !== this) {
+    if (this.pending.length === 0 && !this.midExtended && end === 'sync' && terminator[0] === FRONTEND.Sync && this.engine.scheduler.owner !== this) {
       // Nothing of ours is in the engine: answer Sync without queueing for it.
       this.write(readyForQuery(this.status));
       return;
@@ -329,34 +318,21 @@ export class ClientSession {
     this.pendingParseChanges = [];
     const execute = () => this.execute(bytes, end, effects, usesUnnamed, parsesUnnamed, parseChanges, stripCopyInResponse, ownSync);
     const queued = () => this.waitForEngine(end).then((ok) => (ok ? execute() : undefined));
-    if (this.engine.queue.tryAcquire(this)) return execute();
+    const scheduler = this.engine.scheduler;
+    if (scheduler.take(this)) return execute();
     if (end === 'sync' && isParseOnly(parts)) {
       return (async () => {
-        // The owner's batch in flight may leave it idle in its transaction: a Parse then runs beside it
-        // (see parseBesideOwner) instead of waiting for the whole transaction.
-        for (let owner = this.engine.queue.owner; owner && owner !== this && owner.executing; owner = this.engine.queue.owner) {
-          await owner.whenNotExecuting();
-        }
+        // Beside the owner's idle transaction if it can (see parseBesideOwner), else in line. Our
+        // prepared statements must be those of the running engine (restorePrepared runs only in our own batch).
+        const route = await scheduler.routeParseOnly(this, () => !this.engine.isDead && this.generation === this.engine.generation);
+        if (route === 'closed') return;
+        if (route === 'run') return execute();
         if (this.closed) return;
-        if (this.engine.queue.tryAcquire(this)) return execute();
-        if (!(await this.parseBesideOwner(bytes, effects, parsesUnnamed, parseChanges))) return queued();
+        if (route === 'beside' && (await this.parseBesideOwner(bytes, effects, parsesUnnamed, parseChanges))) return;
+        return queued();
       })();
     }
     return queued();
-  }
-
-  /** Resolves when no batch of ours is in the engine or being wrapped up. */
-  whenNotExecuting(): Promise<void> {
-    if (!this.executing) return Promise.resolve();
-    return new Promise((resolve) => this.executingEnded.push(resolve));
-  }
-
-  private setExecuting(value: boolean): void {
-    this.executing = value;
-    if (value) return;
-    const waiting = this.executingEnded;
-    this.executingEnded = [];
-    for (const resolve of waiting) resolve();
   }
 
   /**
@@ -379,23 +355,17 @@ export class ClientSession {
     }
   }
 
-  /** True while this session holds an open, healthy transaction and no batch of it is running or half-sent. */
-  isIdleInTransaction(): boolean {
-    return this.status === 'T' && !this.midExtended && !this.executing;
-  }
-
   /**
    * Parse (and Describe/Close of statements) without Bind/Execute needs no transaction of its own. Postgres
    * answers it at once even while other sessions hold transactions, and single-threaded clients rely on
    * that (pgbench -M prepared calls a blocking PQprepare for one connection while another holds a
    * transaction it can only finish afterwards). So a parse-only batch may run inside the owner's idle
    * transaction, within a savepoint that is always rolled back: the owner's transaction and settings come
-   * out unchanged, while prepared statements (not transactional) stay. Returns false if it cannot run now.
+   * out unchanged, while prepared statements (not transactional) stay. The scheduler decides when
+   * (SessionScheduler.routeParseOnly). Returns false if the engine was stopped meanwhile.
    */
   private async parseBesideOwner(bytes: Uint8Array, effects: StatementEffects[], parsesUnnamed: Uint8Array | null, parseChanges: StatementChange[]): Promise<boolean> {
     const engine = this.engine;
-    const owner = engine.queue.owner;
-    if (!owner || owner === this || !owner.isIdleInTransaction() || engine.isDead || this.generation !== engine.generation) return false;
     // One request, so nothing of the owner's runs in between. ROLLBACK TO also undoes our settings.
     const switchSql = settingsSwitchSql(engine.appliedSettings, this.settings);
     const parts = [queryMessage('SAVEPOINT ppg_parse_beside')];
@@ -430,33 +400,14 @@ export class ClientSession {
     return true;
   }
 
-  /** Queues for the engine. Resolves false (after answering the client) if the wait was cancelled. */
+  /** Queues for the engine. Resolves false (after answering the client) if the wait ended without it. */
   private async waitForEngine(end: BatchEnd): Promise<boolean> {
-    const timers: NodeJS.Timeout[] = [];
-    const statementTimeout = durationSettingMs(this.settings, 'statement_timeout');
-    if (statementTimeout > 0) {
-      timers.push(setTimeout(() => this.engine.queue.abort(this, STATEMENT_TIMEOUT), statementTimeout));
-    }
-    if (this.host.lockWaitTimeoutMs > 0) {
-      timers.push(setTimeout(() => {
-        const holder = this.engine.queue.owner;
-        this.engine.queue.abort(this, {
-          severity: 'ERROR', code: '55P03',
-          message: `canceling statement: the database was held for ${this.host.lockWaitTimeoutMs} ms by another connection's open transaction`,
-          hint: `ppg-dev runs one transaction at a time; commit or roll back the transaction of ${holder ? `"${holder.applicationName}" (pid ${holder.pid})` : 'the other connection'}`,
-        } satisfies ErrorFields);
-      }, this.host.lockWaitTimeoutMs));
-    }
-    try {
-      await this.engine.queue.acquire(this);
-      return true;
-    } catch (error) {
-      if (!(error instanceof WaitAbortedError)) throw error;
-      if (!this.closed) this.replyError(error.reason as ErrorFields, end);
-      return false;
-    } finally {
-      for (const timer of timers) clearTimeout(timer);
-    }
+    const lockWaitTimeoutMs = this.host.lockWaitTimeoutMs;
+    const outcome = await this.engine.scheduler.acquire(this, { statementTimeoutMs: durationSettingMs(this.settings, 'statement_timeout'), lockWaitTimeoutMs });
+    if (outcome.granted) return true;
+    const error = waitEndError(outcome, lockWaitTimeoutMs);
+    if (error && !this.closed) this.replyError(error, end);
+    return false;
   }
 
   /** Answers a batch that never reached the engine with an error, as Postgres would. */
@@ -478,8 +429,8 @@ export class ClientSession {
       await this.afterBatch('I');
       return;
     }
-    this.setExecuting(true);
-    this.cancelRequested = false; // one that came after our previous batch has nothing left to cancel
+    const scheduler = engine.scheduler;
+    scheduler.beginBatch(this);
     try {
       if (effects.some((e) => e.extensionFiles)) this.wantsExtensionFiles = true;
       if (this.wantsExtensionFiles && !engine.hasCatalog) {
@@ -490,8 +441,6 @@ export class ClientSession {
         }
       }
       const output = new BatchOutput(this.specialFrames(stripCopyInResponse, ownSync), this.frameHook(stripCopyInResponse, ownSync), (out) => this.write(out));
-      const statementTimeout = durationSettingMs(this.settings, 'statement_timeout');
-      let timer: NodeJS.Timeout | null = null;
       try {
         if (this.generation !== engine.generation) await this.restorePrepared();
         await applySessionSettings(engine, this, this.host.log);
@@ -499,10 +448,7 @@ export class ClientSession {
           // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
           await engine.exec(this.lastUnnamedParse);
         }
-        if (statementTimeout > 0) {
-          timer = setTimeout(() => engine.interrupt(STATEMENT_TIMEOUT), statementTimeout);
-        }
-        this.batchRunning = true;
+        scheduler.startRun(this, durationSettingMs(this.settings, 'statement_timeout'));
         await engine.execStream(bytes, (chunk) => output.push(chunk));
       } catch (error) {
         if (error instanceof EngineInterruptedError) {
@@ -517,9 +463,7 @@ export class ClientSession {
         this.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
         return;
       } finally {
-        this.batchRunning = false;
-        this.cancelRequested = false;
-        if (timer) clearTimeout(timer);
+        scheduler.endRun(this);
       }
       output.end();
       this.recordStatementChanges(parseChanges, output.parseCompletes, output.closeCompletes);
@@ -534,7 +478,7 @@ export class ClientSession {
       // the engine then would leave it discarding every other client's messages.
       await this.afterBatch(output.status);
     } finally {
-      this.setExecuting(false);
+      scheduler.endBatch(this);
     }
   }
 
@@ -611,11 +555,11 @@ export class ClientSession {
     };
   }
 
-  /** Decides whether to keep the engine: only an idle session with no unfinished batch lets go. */
+  /** Keeps the engine or lets go (SessionScheduler.settle): only an idle session with no unfinished batch lets go. */
   private async afterBatch(status: TransactionStatus | null): Promise<void> {
     this.midExtended = status === null;
     if (status !== null) this.status = status;
-    if (this.status === 'I' && !this.midExtended) {
+    if (!this.engine.scheduler.settle(this, this.status, this.midExtended)) {
       if (this.settingsDirty && !this.closed) {
         try {
           await captureSessionSettings(this.engine, this);
@@ -623,7 +567,7 @@ export class ClientSession {
           this.host.log(`could not read back the settings of session ${this.pid}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
-      this.engine.queue.release(this);
+      this.engine.scheduler.release(this);
       if (!this.closed) this.armIdleTimer();
     } else if (!this.closed && this.status !== 'I') this.armIdleTimer();
   }
@@ -689,16 +633,16 @@ export class ClientSession {
    * is open.
    */
   private startCopyIn(query: Uint8Array, csv: boolean): Promise<void> | void {
-    if (this.engine.queue.tryAcquire(this)) return this.probeCopy(query, csv);
+    if (this.engine.scheduler.take(this)) return this.probeCopy(query, csv);
     return this.waitForEngine('query').then((ok) => (ok ? this.probeCopy(query, csv) : undefined));
   }
 
   private async probeCopy(query: Uint8Array, csv: boolean): Promise<void> {
-    this.setExecuting(true);
+    this.engine.scheduler.beginBatch(this);
     try {
       await this.probeCopyOwned(query, csv);
     } finally {
-      this.setExecuting(false);
+      this.engine.scheduler.endBatch(this);
     }
   }
 
@@ -763,20 +707,13 @@ export class ClientSession {
     this.idleTimer = null;
   }
 
-  /** CancelRequest: a batch waiting for the engine leaves the line; a running one is stopped (Engine.interrupt). */
+  /** CancelRequest: a batch waiting for the engine leaves the line; a running one is stopped (see SessionScheduler). */
   cancel(): void {
-    if (this.engine.queue.abort(this, CANCELED_BY_USER)) return;
-    if (!this.executing) return; // nothing to cancel, as in Postgres
-    this.cancelRequested = true;
-    // Stopping the engine costs a reopen; a batch that ends within the grace period needs none, and its
-    // client sees what it would see in Postgres when a cancel arrives as the statement finishes.
-    setTimeout(() => {
-      if (this.batchRunning && this.cancelRequested) this.engine.interrupt(CANCELED_BY_USER);
-    }, CANCEL_GRACE_MS).unref();
+    this.engine.scheduler.cancel(this);
   }
 
   get hasBatchRunning(): boolean {
-    return this.batchRunning;
+    return this.engine.scheduler.isRunning(this);
   }
 
   write(bytes: Uint8Array): void {
@@ -800,16 +737,16 @@ export class ClientSession {
       // A final message is on its way (terminate): let it flush, but do not wait forever for the peer.
       setTimeout(() => this.socket.destroy(), 1000).unref();
     } else if (!this.socket.destroyed) this.socket.destroy();
-    const queue = this.engine.queue;
-    queue.abort(this, 'closed');
+    const scheduler = this.engine.scheduler;
+    scheduler.leave(this);
     this.engine.removeSession(this);
     this.host.onClose(this);
     // A batch of ours still in the engine decides what is left to clean (its transaction status).
-    void this.whenNotExecuting().then(() => {
-      const needsEngine = queue.owner === this || this.namedStatementsUsed || this.channels.size > 0;
+    void scheduler.whenBatchDone(this).then(() => {
+      const needsEngine = scheduler.owner === this || this.namedStatementsUsed || this.channels.size > 0;
       if (!needsEngine) return;
-      if (queue.tryAcquire(this)) void this.cleanUp();
-      else void queue.acquire(this).then(() => this.cleanUp(), () => undefined);
+      if (scheduler.take(this)) void this.cleanUp();
+      else void scheduler.acquire(this).then((outcome) => (outcome.granted ? this.cleanUp() : undefined));
     });
   }
 
@@ -829,7 +766,7 @@ export class ClientSession {
       this.host.log(`cleanup of session ${this.pid} failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       engine.forgetSettingsOf(this);
-      engine.queue.release(this);
+      engine.scheduler.release(this);
     }
   }
 }

@@ -289,7 +289,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     url,
     socketPath,
     databases: () => registry.names(),
-    waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.queue.waiting, 0),
+    waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.scheduler.waiting, 0),
     runningStatements: () => [...sessions.values()].filter((s) => s.hasBatchRunning).length,
     openSockets: () => sockets.size,
     quiesce: (mode, fn) => gate.run(async () => {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { errorCodeOr } from '../error-codes.js';
 import { PpgError } from '../ppg-error.js';
-import { EngineQueue } from './engine-queue.js';
+import { EngineScheduler } from './engine-scheduler.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
 import type { RoleRecord } from './engine-roles.js';
 import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
@@ -42,7 +42,8 @@ const NOBODY: ReadonlySet<never> = new Set();
 const SHUTTING_DOWN: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
 
 export class Engine<S> {
-  readonly queue = new EngineQueue<S>();
+  /** Who runs when: one owner at a time, waits, timeouts and cancels (engine-scheduler.ts). */
+  readonly scheduler: EngineScheduler<S> = new EngineScheduler<S>((fields) => this.interrupt(fields));
   private readonly sessions = new Set<S>();
   /** Session-level settings (lower-case name → value) currently applied in the engine, beyond its defaults. */
   private applied: ReadonlyMap<string, string> = new Map();

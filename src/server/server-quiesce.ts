@@ -48,22 +48,15 @@ export class QuiesceGate {
 }
 
 /**
- * What the engine's scheduler sees as the owner while we hold it: a stand-in with the few members the
- * scheduler reads from an owner (never executing, never idle in a transaction it could parse beside).
+ * What the engine's scheduler sees as the owner while we hold it: a stand-in session that runs no batch
+ * (so nothing parses beside it), named in the lock-wait error of clients that wait for it.
  */
 function holderFor<S>(purpose: string): S {
-  const holder = {
-    pid: 0,
-    applicationName: purpose,
-    executing: false,
-    isIdleInTransaction: () => false,
-    whenNotExecuting: () => Promise.resolve(),
-  };
-  return holder as unknown as S;
+  return { pid: 0, applicationName: purpose } as unknown as S;
 }
 
 /**
- * `wait` mode: takes every engine's queue (waiting for running batches and open transactions), then
+ * `wait` mode: takes every engine through its scheduler (waiting for running batches and open transactions), then
  * checkpoints each. Resolves with the function that gives them back. Fails with PpgError `INSTANCE_BUSY`
  * if a transaction stays open past `timeoutMs` (default 20 s); nothing is held then.
  */
@@ -72,8 +65,8 @@ export async function holdEngines<S>(engines: Engine<S>[], timeoutMs = QUIESCE_W
   const release = (): void => {
     for (const engine of engines) {
       // A holder still in line (timeout) leaves it; an owner hands the engine to the next client.
-      engine.queue.abort(holder, 'released');
-      engine.queue.release(holder);
+      engine.scheduler.leave(holder);
+      engine.scheduler.release(holder);
     }
   };
   let timer: NodeJS.Timeout | undefined;
@@ -83,8 +76,8 @@ export async function holdEngines<S>(engines: Engine<S>[], timeoutMs = QUIESCE_W
     })), timeoutMs);
   });
   try {
-    const acquired = engines.map((engine) => engine.queue.acquire(holder));
-    for (const a of acquired) a.catch(() => undefined); // aborted by release() after a timeout
+    // A wait that release() ends after a timeout resolves unrun; nobody reads it then.
+    const acquired = engines.map((engine) => engine.scheduler.acquire(holder));
     await Promise.race([Promise.all(acquired), timedOut]);
     for (const engine of engines) {
       if (engine.isDead) continue; // it reopens from its files, which are all there is
