@@ -93,7 +93,9 @@ describe('cancel of a statement that is running', () => {
   });
 
   it("postgres.js's query.cancel() stops a running statement", async () => {
-    const sql = postgres(shared.srv.url, { max: 1, onnotice: () => undefined });
+    // No type fetch at connect: untilRunning() could see that query run instead of the sleep, and the
+    // cancel would then come before the sleep was sent (a 60 s wait under load).
+    const sql = postgres(shared.srv.url, { max: 1, onnotice: () => undefined, fetch_types: false });
     try {
       const sleeping = sql.unsafe(LONG_SLEEP);
       const failure = sleeping.then(() => null, (error: Error & { code?: string }) => error);
