@@ -1,12 +1,49 @@
-import { copyFailMessage, frame, FRONTEND } from './wire-messages.js';
+import { splitFrames, summarizeOutput } from './backend-output.js';
+import type { Engine } from './engine.js';
+import { BACKEND, concatBytes, copyFailMessage, frame, FRONTEND, queryMessage, type TransactionStatus } from './wire-messages.js';
 
 /**
- * The data of one COPY FROM STDIN, held until the client ends it. PGlite cannot pause inside a COPY, so the
- * whole COPY (query, data, CopyDone) runs as one batch at the end; until then the engine is free for others.
+ * COPY FROM STDIN. PGlite cannot pause inside a COPY, so the data of one is held until the client ends it,
+ * and the whole COPY (query, data, CopyDone) runs as one batch at the end; until then the engine is free
+ * for others (outside a transaction). The client's COPY query is answered first from a probe.
  */
 
 /** Bigger COPY FROM STDIN payloads are refused rather than buffered. */
 export const COPY_LIMIT_BYTES = 512 * 1024 * 1024;
+
+export interface CopyStart {
+  /** What the client gets: the CopyInResponse, or the statement's real output (an error). */
+  reply: Uint8Array;
+  /** The client now sends the data. */
+  started: boolean;
+  /** The transaction status the COPY leaves until its data comes (null: the output said none). */
+  status: TransactionStatus | null;
+}
+
+/**
+ * Tells whether the COPY can start, on an engine the client owns (with the client's transaction `status`):
+ * the statement runs with an immediate CopyFail, which yields the exact CopyInResponse (or the exact
+ * error) and no rows; inside a transaction it runs in a savepoint, so the transaction comes out as it was.
+ * If the statement fails, it runs again alone inside a transaction, so the error (and the aborted
+ * transaction) is real. In a failed transaction it just runs, for Postgres' own 25P02.
+ */
+export async function probeCopy<S>(engine: Engine<S>, query: Uint8Array, status: TransactionStatus): Promise<CopyStart> {
+  if (status === 'E') {
+    const out = await engine.exec(query);
+    return { reply: out, started: false, status: summarizeOutput(out).status };
+  }
+  const inTransaction = status === 'T';
+  const fail = copyFailMessage('ppg-dev probe');
+  const out = await engine.exec(inTransaction
+    ? concatBytes([queryMessage('SAVEPOINT ppg_copy_probe'), query, fail, queryMessage('ROLLBACK TO SAVEPOINT ppg_copy_probe; RELEASE SAVEPOINT ppg_copy_probe')])
+    : concatBytes([query, fail]));
+  const copyInResponse = splitFrames(out).find((f) => f.type === BACKEND.CopyInResponse);
+  if (!copyInResponse) {
+    const real = inTransaction ? await engine.exec(query) : out;
+    return { reply: real, started: false, status: summarizeOutput(real).status };
+  }
+  return { reply: copyInResponse.bytes.slice(), started: true, status };
+}
 
 export class CopyInBuffer {
   private parts: Uint8Array[] = [];

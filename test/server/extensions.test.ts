@@ -207,7 +207,7 @@ describe('extensions', () => {
       const client = await shared.bag.connect({ connectionString: url });
       await holder.query('begin');
       await holder.query('select 1');
-      // Parse-only while the engine is held: it runs beside the holder's transaction (client-session.ts).
+      // Parse-only while the engine is held: it runs beside the holder's transaction (parse-beside.ts).
       const parse = new RawExchange(Buffer.concat([fe.parse('avail', 'select count(*)::int from pg_available_extensions'), fe.sync()]));
       await client.query(parse as unknown as pg.QueryConfig);
       expect((await parse.done).filter((m) => m.name === 'error')).toEqual([]);

@@ -1,0 +1,313 @@
+import { dataRows, summarizeOutput } from './backend-output.js';
+import { probeCopy } from './copy-in.js';
+import { EngineInterruptedError, type Engine } from './engine.js';
+import { waitEndError, type Holder } from './engine-scheduler.js';
+import type { SessionChannels } from './listen-routing.js';
+import { clientOutput } from './output-rewrite.js';
+import { isParseOnly, runParseBeside } from './parse-beside.js';
+import type { Batch, BatchEnd } from './pending-batch.js';
+import { SessionStatements } from './session-statements.js';
+import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsSwitchSql, type SettingsHolder } from './session-settings.js';
+import type { StatementEffects } from './statement-rewrite.js';
+import { concatBytes, errorResponse, readyForQuery, type ErrorFields, type TransactionStatus } from './wire-messages.js';
+
+/**
+ * Running one client's batches on its shared engine: taking the engine through the scheduler, putting the
+ * client's own state in place first (prepared statements after a restart, settings, its unnamed statement),
+ * streaming the output back with the client's names and routed notifications, and keeping the protocol
+ * state the engine left (transaction status, an unfinished extended batch, an error that discards until
+ * Sync). The rules of who runs when are the scheduler's (session-scheduler.ts).
+ */
+export interface BatchSession extends SettingsHolder, Holder {
+  readonly closed: boolean;
+  write(bytes: Uint8Array): void;
+  terminate(fields: ErrorFields): void;
+  /** A batch left the session waiting for the client: its idle timeouts start. */
+  idle(): void;
+}
+
+export interface BatchRunnerOptions {
+  log(line: string): void;
+  /** How long a batch may wait for an engine held by another client's open transaction. */
+  lockWaitTimeoutMs: number;
+}
+
+export class BatchRunner<S extends BatchSession> {
+  private transactionStatus: TransactionStatus = 'I';
+  /** The engine holds part of an extended batch of ours (sent at Flush, no Sync yet). */
+  private midExtended = false;
+  /** After an error in an extended batch, messages are discarded up to the client's Sync, as Postgres does. */
+  private skipUntilSync = false;
+  /** The batch ended by our own Sync (`syncForQuery`) reported an error. */
+  private ownSyncFailed = false;
+  /**
+   * The session has sent a statement that mentions extensions. Kept for the session, not the batch: a
+   * statement parsed beside another client's transaction (parse-beside.ts) runs in a later batch.
+   */
+  private wantsExtensionFiles = false;
+
+  constructor(
+    private readonly session: S,
+    private readonly engine: Engine<S>,
+    private readonly statements: SessionStatements,
+    private readonly channels: SessionChannels<S>,
+    private readonly options: BatchRunnerOptions,
+  ) {}
+
+  get status(): TransactionStatus {
+    return this.transactionStatus;
+  }
+
+  /** The engine is inside an extended batch of ours (no ReadyForQuery yet). */
+  get inExtendedBatch(): boolean {
+    return this.midExtended;
+  }
+
+  /** Messages are being discarded until the client's Sync. */
+  get discarding(): boolean {
+    return this.skipUntilSync;
+  }
+
+  stopDiscarding(): void {
+    this.skipUntilSync = false;
+  }
+
+  /** Runs `batch` once the engine is ours (at once, beside its owner, or after waiting in line). */
+  run(batch: Batch): Promise<void> | void {
+    if (batch.extensionFiles) this.wantsExtensionFiles = true;
+    const scheduler = this.engine.scheduler;
+    const session = this.session;
+    const queued = () => this.waitForEngine(batch.end).then((ok) => (ok ? this.execute(batch) : undefined));
+    if (scheduler.take(session)) return this.execute(batch);
+    if (batch.end === 'sync' && isParseOnly(batch.parts)) {
+      return (async () => {
+        // Our prepared statements must be those of the running engine: restorePrepared runs in our own batch.
+        const route = await scheduler.routeParseOnly(session, () => !this.engine.isDead && this.statements.isCurrent(this.engine.generation));
+        if (route === 'closed') return;
+        if (route === 'run') return this.execute(batch);
+        if (session.closed) return;
+        if (route === 'beside' && (await this.parseBesideOwner(batch))) return;
+        return queued();
+      })();
+    }
+    return queued();
+  }
+
+  /**
+   * A Query that arrives inside an unfinished extended batch. Postgres runs it in the batch's implicit
+   * transaction and commits both; PGlite answers ReadyForQuery 'T' there and leaves its transaction state
+   * half-open for the next client. So the batch is ended first with a Sync of ours (`batch` ends with it;
+   * its ReadyForQuery is not the client's and is dropped), then the Query runs as usual. If the batch failed,
+   * Postgres discards the Query until the client's Sync, and so do we. Resolves true if the Query may run.
+   * (Only difference left: a failing Query no longer rolls back the batch's statements, which were committed
+   * by our Sync.)
+   */
+  async syncForQuery(batch: Batch): Promise<boolean> {
+    this.ownSyncFailed = false;
+    await this.run(batch);
+    if (this.ownSyncFailed || this.skipUntilSync) {
+      this.skipUntilSync = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Answers a batch that never reached the engine with an error, as Postgres would. */
+  replyError(fields: ErrorFields, end: BatchEnd): void {
+    if (end === 'flush') {
+      this.skipUntilSync = true;
+      this.session.write(errorResponse(fields));
+      return;
+    }
+    this.session.write(concatBytes([errorResponse(fields), readyForQuery(this.transactionStatus)]));
+  }
+
+  /**
+   * Starts a COPY FROM STDIN: probes the statement (copy-in.ts) and answers the client with the
+   * CopyInResponse, or with the real error. Resolves true if the client now sends the data.
+   */
+  async startCopyIn(query: Uint8Array): Promise<boolean> {
+    if (!this.engine.scheduler.take(this.session) && !(await this.waitForEngine('query'))) return false;
+    const scheduler = this.engine.scheduler;
+    scheduler.beginBatch(this.session);
+    try {
+      await this.prepareEngine(false);
+      const start = await probeCopy(this.engine, query, this.transactionStatus);
+      this.session.write(start.reply);
+      // Outside a transaction nothing needs the engine until CopyDone; a slow upload must not block others.
+      await this.afterBatch(start.status);
+      return start.started;
+    } finally {
+      scheduler.endBatch(this.session);
+    }
+  }
+
+  /** Queues for the engine. Resolves false (after answering the client) if the wait ended without it. */
+  private async waitForEngine(end: BatchEnd): Promise<boolean> {
+    const lockWaitTimeoutMs = this.options.lockWaitTimeoutMs;
+    const statementTimeoutMs = durationSettingMs(this.session.settings, 'statement_timeout');
+    const outcome = await this.engine.scheduler.acquire(this.session, { statementTimeoutMs, lockWaitTimeoutMs });
+    if (outcome.granted) return true;
+    const error = waitEndError(outcome, lockWaitTimeoutMs);
+    if (error && !this.session.closed) this.replyError(error, end);
+    return false;
+  }
+
+  private async execute(batch: Batch): Promise<void> {
+    const { engine, session } = this;
+    if (session.closed) {
+      await this.afterBatch('I');
+      return;
+    }
+    const scheduler = engine.scheduler;
+    scheduler.beginBatch(session);
+    try {
+      if (this.wantsExtensionFiles && !engine.hasCatalog) {
+        await this.prepareExtensions();
+        if (session.closed) {
+          await this.afterBatch('I');
+          return;
+        }
+      }
+      const ownSync = batch.ownSync === true;
+      const output = clientOutput(this.statements, this.channels, { endsCopy: batch.endsCopy === true, ownSync }, (out) => session.write(out));
+      try {
+        await this.prepareEngine(batch.usesUnnamed);
+        scheduler.startRun(session, durationSettingMs(session.settings, 'statement_timeout'));
+        await engine.execStream(concatBytes(batch.parts), (chunk) => output.push(chunk));
+      } catch (error) {
+        if (error instanceof EngineInterruptedError) {
+          output.abandon();
+          // What completed before the stop existed; the restart's restorePrepared brings it back.
+          this.statements.record(batch.changes, output.parseCompletes, output.closeCompletes);
+          await this.afterInterrupt(error.fields, batch.end, ownSync);
+          return;
+        }
+        this.options.log(`engine failure in session ${session.pid}: ${error instanceof Error ? error.message : String(error)}`);
+        output.end();
+        session.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
+        return;
+      } finally {
+        scheduler.endRun(session);
+      }
+      output.end();
+      this.statements.record(batch.changes, output.parseCompletes, output.closeCompletes);
+      if (ownSync) this.ownSyncFailed = output.hasError;
+      if (batch.parsesUnnamed) {
+        engine.setUnnamedStatementOwner(session);
+        this.statements.lastUnnamedParse = batch.parsesUnnamed;
+      } else if (batch.end === 'query') engine.setUnnamedStatementOwner(null);
+      for (const effect of batch.effects) await this.applyEffects(effect, output.hasError);
+      // No ReadyForQuery means the engine is still inside our extended batch, whatever ended it on our side:
+      // after an error Postgres discards everything up to Sync, a Query or FunctionCall included. Releasing
+      // the engine then would leave it discarding every other client's messages.
+      await this.afterBatch(output.status);
+    } finally {
+      scheduler.endBatch(session);
+    }
+  }
+
+  /** Puts the client's own state in the engine: statements lost to a restart, settings, its unnamed statement. */
+  private async prepareEngine(usesUnnamed: boolean): Promise<void> {
+    const { engine, session } = this;
+    if (!this.statements.isCurrent(engine.generation)) await this.restorePrepared();
+    await applySessionSettings(engine, session, this.options.log);
+    if (usesUnnamed && !engine.holdsUnnamedStatementOf(session) && this.statements.lastUnnamedParse) {
+      // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
+      await engine.exec(this.statements.lastUnnamedParse);
+    }
+  }
+
+  /** See parse-beside.ts. Returns false if the engine was stopped meanwhile (the batch then waits in line). */
+  private async parseBesideOwner(batch: Batch): Promise<boolean> {
+    const { engine, session, statements } = this;
+    // Claimed before the request: the owner's next batch, queued behind it, must parse its own again.
+    if (batch.parsesUnnamed) engine.setUnnamedStatementOwner(session);
+    const out = await runParseBeside(engine, concatBytes(batch.parts), settingsSwitchSql(engine.appliedSettings, session.settings), (f) => statements.clientText(f));
+    if (!out) return false;
+    session.write(concatBytes([...out.reply, readyForQuery(this.transactionStatus)]));
+    if (batch.parsesUnnamed && !out.failed) statements.lastUnnamedParse = batch.parsesUnnamed;
+    statements.record(batch.changes, out.parsed, out.closed);
+    // Not the owner: the engine cannot be asked which statements a failed batch left (see applyEffects).
+    for (const effect of batch.effects) await this.applyEffects(effect, false);
+    return true;
+  }
+
+  /**
+   * Our batch was stopped (cancel, statement_timeout) and the engine reopened without it. The client gets
+   * the error as Postgres sends it; a transaction block it had open is gone, so an aborted one is made in
+   * its place (the engine stays ours until the client's ROLLBACK, and Postgres' own 25P02 answers meanwhile).
+   */
+  private async afterInterrupt(fields: ErrorFields, end: BatchEnd, ownSync: boolean): Promise<void> {
+    let status: TransactionStatus = 'I';
+    if (this.transactionStatus !== 'I' && !this.session.closed) {
+      try {
+        const out = await this.engine.execQuery(`BEGIN; DO $ppg$BEGIN RAISE EXCEPTION 'canceled'; END$ppg$`);
+        status = summarizeOutput(out).status ?? 'I';
+      } catch {
+        status = 'I';
+      }
+    }
+    this.transactionStatus = status;
+    this.midExtended = false;
+    if (ownSync) this.ownSyncFailed = true;
+    if (end === 'flush' && !ownSync) {
+      this.skipUntilSync = true;
+      this.session.write(errorResponse(fields));
+    } else {
+      this.session.write(concatBytes([errorResponse(fields), ...(ownSync ? [] : [readyForQuery(status)])]));
+    }
+    await this.afterBatch(status);
+  }
+
+  /** Keeps the engine or lets go (SessionScheduler.settle): only an idle session with no unfinished batch lets go. */
+  private async afterBatch(status: TransactionStatus | null): Promise<void> {
+    const { engine, session } = this;
+    this.midExtended = status === null;
+    if (status !== null) this.transactionStatus = status;
+    if (!engine.scheduler.settle(session, this.transactionStatus, this.midExtended)) {
+      if (session.settingsDirty && !session.closed) {
+        try {
+          await captureSessionSettings(engine, session);
+        } catch (error) {
+          this.options.log(`could not read back the settings of session ${session.pid}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      engine.scheduler.release(session);
+      if (!session.closed) session.idle();
+    } else if (!session.closed && this.transactionStatus !== 'I') session.idle();
+  }
+
+  /**
+   * Tracks what a batch's SQL changed in the session. After an error, a PREPARE of the batch may not have
+   * run (or failed), so the engine, which we own then, says which of its names exist.
+   */
+  private async applyEffects(effects: StatementEffects, failed: boolean): Promise<void> {
+    if (effects.settings) this.session.settingsDirty = true;
+    const prepared = failed && effects.prepared.length > 0
+      ? dataRows(await this.engine.execQuery(SessionStatements.existingSql(effects.prepared))).map(([name]) => name ?? '')
+      : effects.prepared;
+    this.statements.recordSql(prepared, effects.deallocated);
+    if (effects.prepared.length > 0) this.statements.used = true;
+    for (const channel of effects.listen) this.channels.listen(channel);
+    for (const channel of effects.unlisten) await this.channels.unlisten(channel);
+  }
+
+  /** After an engine restart: our named prepared statements, parsed again. */
+  private async restorePrepared(): Promise<void> {
+    const messages = this.statements.restoreMessages(this.engine.generation);
+    if (messages) await this.engine.exec(messages);
+  }
+
+  /**
+   * Gives the engine the extension files a batch that mentions extensions may need. A failure here is
+   * only logged: Postgres then reports what is missing in its own words.
+   */
+  private async prepareExtensions(): Promise<void> {
+    try {
+      await this.engine.installCatalog();
+    } catch (error) {
+      this.options.log(`could not load extension files for "${this.engine.name}": ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

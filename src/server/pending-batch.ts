@@ -1,0 +1,136 @@
+import type { SessionStatements, StatementChange } from './session-statements.js';
+import { quoteLiteral } from './sql-statements.js';
+import { rewriteQueryText, type RewriteContext, type StatementEffects } from './statement-rewrite.js';
+import { concatBytes, cstring, DESCRIBE_TARGET, frame, FRONTEND, readCString } from './wire-messages.js';
+
+/**
+ * Gathering a client's batch: a simple Query, or extended-protocol messages up to Sync/Flush, which go to
+ * the engine as one call. Each message is rewritten on the way in (statement and portal names made
+ * engine-side, the SQL of a Parse rewritten like a Query's), and what the batch will change is noted for
+ * after it ran.
+ */
+
+/** What ended a batch: Sync (or FunctionCall), Flush, or a simple Query. */
+export type BatchEnd = 'sync' | 'flush' | 'query';
+
+export interface Batch {
+  parts: Uint8Array[];
+  end: BatchEnd;
+  effects: StatementEffects[];
+  /** It binds or describes the unnamed statement without parsing one first. */
+  usesUnnamed: boolean;
+  /** Its last Parse of the unnamed statement. */
+  parsesUnnamed: Uint8Array | null;
+  /** Its Parses and Closes, in order (see SessionStatements.record). */
+  changes: StatementChange[];
+  /** A statement of it mentions extensions: the engine needs their files first (engine-extensions.ts). */
+  extensionFiles: boolean;
+  /** The last message of a COPY FROM STDIN: the CopyInResponse the client already had is dropped. */
+  endsCopy?: boolean;
+  /** It ends with a Sync of ours (a Query inside an extended batch); its ReadyForQuery is not the client's. */
+  ownSync?: boolean;
+}
+
+/** A batch of messages the server made up (the end of a COPY), with nothing to track. */
+export function plainBatch(parts: Uint8Array[], end: BatchEnd, extra: Pick<Batch, 'endsCopy'> = {}): Batch {
+  return { parts, end, effects: [], usesUnnamed: false, parsesUnnamed: null, changes: [], extensionFiles: false, ...extra };
+}
+
+export class PendingBatch {
+  private parts: Uint8Array[] = [];
+  private effects: StatementEffects[] = [];
+  private usesUnnamed = false;
+  private parsesUnnamed: Uint8Array | null = null;
+  private changes: StatementChange[] = [];
+  private extensionFiles = false;
+
+  constructor(
+    private readonly statements: SessionStatements,
+    private readonly context: RewriteContext,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.parts.length === 0;
+  }
+
+  /** A simple Query (already rewritten) and what its statements change. */
+  addQuery(message: Uint8Array, effects: StatementEffects): void {
+    this.parts.push(message);
+    this.effects.push(effects);
+    if (effects.extensionFiles) this.extensionFiles = true;
+  }
+
+  /** One extended-protocol message: Parse, Bind, Describe, Execute or Close. */
+  addExtended(f: Uint8Array): void {
+    const type = f[0]!;
+    if (type === FRONTEND.Parse) return this.addParse(f);
+    if (type === FRONTEND.Bind) {
+      const portal = readCString(f, 5);
+      const statement = readCString(f, portal.next);
+      if (statement.value === '' && !this.parsesUnnamed) this.usesUnnamed = true;
+      if (portal.value === '' && statement.value === '') {
+        this.parts.push(f);
+        return;
+      }
+      this.parts.push(frame(FRONTEND.Bind, concatBytes([
+        cstring(this.statements.engineName(portal.value)), cstring(this.statements.engineName(statement.value)), f.subarray(statement.next),
+      ])));
+      return;
+    }
+    if (type === FRONTEND.Describe || type === FRONTEND.Close) {
+      const kind = f[5]!;
+      const name = readCString(f, 6);
+      const statement = kind === DESCRIBE_TARGET.Statement;
+      if (statement && name.value === '' && !this.parsesUnnamed) this.usesUnnamed = true;
+      if (type === FRONTEND.Close) this.changes.push({ op: 'close', name: statement ? this.statements.engineName(name.value) : '' });
+      this.parts.push(name.value === '' ? f : frame(type, concatBytes([new Uint8Array([kind]), cstring(this.statements.engineName(name.value))])));
+      return;
+    }
+    // Execute
+    const portal = readCString(f, 5);
+    this.parts.push(portal.value === '' ? f : frame(FRONTEND.Execute, concatBytes([cstring(this.statements.engineName(portal.value)), f.subarray(portal.next)])));
+  }
+
+  /** Ends the batch with `terminator` (Sync, Flush, FunctionCall, our own Sync; none for a Query) and starts a new one. */
+  take(end: BatchEnd, terminator: Uint8Array[] = [], ownSync = false): Batch {
+    const batch: Batch = {
+      parts: [...this.parts, ...terminator], end, effects: this.effects, usesUnnamed: this.usesUnnamed,
+      parsesUnnamed: this.parsesUnnamed, changes: this.changes, extensionFiles: this.extensionFiles, ownSync,
+    };
+    this.clear();
+    return batch;
+  }
+
+  clear(): void {
+    this.parts = [];
+    this.effects = [];
+    this.usesUnnamed = false;
+    this.parsesUnnamed = null;
+    this.changes = [];
+    this.extensionFiles = false;
+  }
+
+  private addParse(f: Uint8Array): void {
+    const name = readCString(f, 5);
+    const query = readCString(f, name.next);
+    const rewrite = rewriteQueryText(query.value, this.context);
+    let sqlText = rewrite.sql;
+    if (rewrite.effects.copyFromStdin || rewrite.effects.database || rewrite.error) {
+      // These cannot run through the extended protocol here; a statement that raises the reason keeps
+      // the protocol flow (and PGlite) intact.
+      const reason = rewrite.error?.message ?? (rewrite.effects.copyFromStdin
+        ? 'COPY FROM STDIN over the extended query protocol is not supported by ppg-dev; send it as a simple query'
+        : 'CREATE/DROP DATABASE over the extended query protocol is not supported by ppg-dev; send it as a simple query');
+      sqlText = `DO $ppg$BEGIN RAISE EXCEPTION '%', ${quoteLiteral(reason)} USING ERRCODE = '0A000'; END$ppg$`;
+    } else this.effects.push(rewrite.effects);
+    if (rewrite.effects.extensionFiles) this.extensionFiles = true;
+    const engineName = this.statements.engineName(name.value);
+    const rebuilt = engineName !== '' || sqlText !== query.value
+      ? frame(FRONTEND.Parse, concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
+      : f;
+    if (engineName) this.statements.used = true;
+    this.changes.push({ op: 'parse', name: engineName, parse: rebuilt });
+    if (engineName === '') this.parsesUnnamed = rebuilt;
+    this.parts.push(rebuilt);
+  }
+}
