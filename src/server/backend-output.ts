@@ -53,12 +53,6 @@ export function parameterStatusName(frameBytes: Uint8Array): string {
   return readCString(frameBytes, 5).value;
 }
 
-/**
- * The code pglite-open.ts reads by letter. It is kept only until that module (changed elsewhere) reads
- * BACKEND.ParameterStatus from wire-messages.ts; use BACKEND.
- */
-export const FRAME_TYPE = { S: BACKEND.ParameterStatus } as const;
-
 /** Text-format rows of every DataRow in the output (NULL as null). For the server's own small queries. */
 export function dataRows(out: Uint8Array): (string | null)[][] {
   const decoder = new TextDecoder();

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { mayChangeRoles, readRoles } from './engine-roles.js';
+import { concatBytes } from './wire-messages.js';
 import { openPGlite, type OpenedPGlite } from './pglite-open.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
 
@@ -25,17 +26,6 @@ function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-function joined(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 async function exec(bytes: Uint8Array): Promise<void> {
   const db = opened!.db;
   let parts: Uint8Array[] = [];
@@ -47,14 +37,14 @@ async function exec(bytes: Uint8Array): Promise<void> {
       parts.push(chunk.slice());
       size += chunk.length;
       if (size >= STREAM_CHUNK_BYTES) {
-        const data = joined(parts, size);
+        const data = concatBytes(parts);
         reply({ kind: 'chunk', data }, [data.buffer as ArrayBuffer]);
         parts = [];
         size = 0;
       }
     },
   });
-  const data = joined(parts, size);
+  const data = concatBytes(parts);
   const inTransaction = db.isInTransaction();
   rolesDirty ||= mayChangeRoles(bytes);
   const roles = rolesDirty && !inTransaction ? readRoles(db) : undefined;

@@ -5,7 +5,7 @@ import { EngineScheduler } from './engine-scheduler.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
 import type { RoleRecord } from './engine-roles.js';
 import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
-import { queryMessage, type ErrorFields } from './wire-messages.js';
+import { concatBytes, queryMessage, type ErrorFields } from './wire-messages.js';
 
 /**
  * One database: its PGlite, which runs in a worker thread (engine-worker.ts), and the state the scheduler
@@ -340,7 +340,7 @@ export class Engine<S> {
       if (head.onChunk) head.onChunk(reply.data);
       else if (head.chunks!.length > 0) {
         head.chunks!.push(reply.data);
-        head.resolve({ ...reply, data: Buffer.concat(head.chunks!) });
+        head.resolve({ ...reply, data: concatBytes(head.chunks!) });
         return;
       }
     }

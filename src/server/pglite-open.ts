@@ -2,13 +2,13 @@ import type { PGlite } from '@electric-sql/pglite';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
-import { dataRows, parameterStatusName, splitFrames, FRAME_TYPE } from './backend-output.js';
+import { dataRows, parameterStatusName, splitFrames } from './backend-output.js';
 import { internalDatabaseName } from './data-template.js';
 import { EngineExtensions } from './engine-extensions.js';
 import type { CompiledWasm } from './engine-protocol.js';
 import { bundleTarball } from './extension-catalog.js';
 import { proxySettingStartParams } from './proxy-settings.js';
-import { queryMessage, readCString, startupMessage } from './wire-messages.js';
+import { BACKEND, queryMessage, readCString, startupMessage } from './wire-messages.js';
 
 /** Opening one database's PGlite, with the settings and extension files it needs. Runs in the engine worker. */
 
@@ -102,7 +102,7 @@ export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Pr
   const out = db.execProtocolRawSync(startupMessage({ user: 'postgres', database }));
   const parameterStatus = new Map<string, string>();
   for (const f of splitFrames(out)) {
-    if (f.type !== FRAME_TYPE.S) continue;
+    if (f.type !== BACKEND.ParameterStatus) continue;
     const key = parameterStatusName(f.bytes);
     parameterStatus.set(key, readCString(f.bytes, 5 + Buffer.byteLength(key) + 1).value);
   }
