@@ -1,4 +1,5 @@
 import { dataRows, summarizeOutput } from './backend-output.js';
+import type { BackendSignal } from './backend-functions.js';
 import { probeCopy } from './copy-in.js';
 import { EngineInterruptedError, type Engine } from './engine.js';
 import { waitEndError, type Holder } from './engine-scheduler.js';
@@ -30,6 +31,8 @@ export interface BatchRunnerOptions {
   log(line: string): void;
   /** How long a batch may wait for an engine held by another client's open transaction. */
   lockWaitTimeoutMs: number;
+  /** pg_cancel_backend/pg_terminate_backend reached the engine (backend-functions.ts). */
+  signalBackend(kind: BackendSignal, pid: number): void;
 }
 
 export class BatchRunner<S extends BatchSession> {
@@ -170,7 +173,7 @@ export class BatchRunner<S extends BatchSession> {
         }
       }
       const ownSync = batch.ownSync === true;
-      const output = clientOutput(this.statements, this.channels, { endsCopy: batch.endsCopy === true, ownSync }, (out) => session.write(out));
+      const output = clientOutput(this.statements, this.channels, { endsCopy: batch.endsCopy === true, ownSync, onBackendSignal: this.options.signalBackend }, (out) => session.write(out));
       try {
         await this.prepareEngine(batch.usesUnnamed);
         scheduler.startRun(session, durationSettingMs(session.settings, 'statement_timeout'));

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { BackendSignal } from './backend-functions.js';
 import { BatchRunner, type BatchSession } from './batch-runner.js';
 import { CopyInBuffer } from './copy-in.js';
 import type { Engine } from './engine.js';
@@ -28,6 +29,9 @@ export interface SessionHost {
   /** CREATE/DROP DATABASE; resolves with the reply frames (without ReadyForQuery). */
   databaseCommand(session: ClientSession, effect: DatabaseCommand): Promise<Uint8Array>;
   onClose(session: ClientSession): void;
+  /** The pids of every connected client (pg_cancel_backend/pg_terminate_backend answer false for others). */
+  livePids(): number[];
+  signalBackend(kind: BackendSignal, pid: number): void;
 }
 
 export type DatabaseCommand =
@@ -67,10 +71,12 @@ export class ClientSession implements BatchSession {
       namePrefix: this.statements.prefix,
       statementNames: this.statements.names,
       hasNeighbours: () => engine.sessionCount > 1,
+      backendPid: pid,
+      livePids: () => host.livePids(),
     };
     this.pending = new PendingBatch(this.statements, this.rewriteContext);
     this.channels = new SessionChannels(engine, this, pid);
-    this.runner = new BatchRunner(this, engine, this.statements, this.channels, { log: host.log, lockWaitTimeoutMs: host.lockWaitTimeoutMs });
+    this.runner = new BatchRunner(this, engine, this.statements, this.channels, { log: host.log, lockWaitTimeoutMs: host.lockWaitTimeoutMs, signalBackend: (kind, target) => host.signalBackend(kind, target) });
     engine.addSession(this);
   }
 

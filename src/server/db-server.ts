@@ -188,6 +188,14 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     lockWaitTimeoutMs: options.lockWaitTimeoutMs ?? 30_000,
     databaseCommand: (session, command) => gate.pass().then(() => tracked(runDatabaseCommand(registry, sessions, session, command))),
     onClose: (session) => sessions.delete(session.pid),
+    livePids: () => [...sessions.keys()],
+    signalBackend: (kind, pid) => {
+      const target = sessions.get(pid);
+      if (!target) return;
+      // After the signalling batch has written its answer, as the target may be the caller itself.
+      if (kind === 'cancel') setImmediate(() => target.cancel());
+      else setImmediate(() => target.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' }));
+    },
   };
 
   const onConnection = (socket: net.Socket): void => {

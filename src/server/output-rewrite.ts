@@ -1,3 +1,4 @@
+import { backendSignalOf, type BackendSignal } from './backend-functions.js';
 import { BatchOutput } from './batch-output.js';
 import { withAvailableExtensionsHint } from './extension-errors.js';
 import type { NotificationSink, SessionChannels } from './listen-routing.js';
@@ -15,6 +16,8 @@ export interface OutputOptions {
   endsCopy: boolean;
   /** The batch ends with a Sync of ours. */
   ownSync: boolean;
+  /** Receives the signals of pg_cancel_backend/pg_terminate_backend, whose INFO messages are not the client's. */
+  onBackendSignal?: (kind: BackendSignal, pid: number) => void;
 }
 
 export function clientOutput<S extends NotificationSink>(
@@ -36,7 +39,14 @@ export function clientOutput<S extends NotificationSink>(
       return null;
     }
     if (type === BACKEND.ErrorResponse) return withAvailableExtensionsHint(statements.clientText(f));
-    if (type === BACKEND.NoticeResponse) return statements.clientText(f);
+    if (type === BACKEND.NoticeResponse) {
+      const signal = options.onBackendSignal ? backendSignalOf(f) : null;
+      if (signal) {
+        options.onBackendSignal!(signal.kind, signal.pid);
+        return null;
+      }
+      return statements.clientText(f);
+    }
     return f;
   }, write);
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { dataRows, parameterStatusName, splitFrames } from './backend-output.js';
+import { SIGNAL_FUNCTION_SQL } from './backend-functions.js';
 import { internalDatabaseName } from './data-template.js';
 import { EngineExtensions } from './engine-extensions.js';
 import type { CompiledWasm } from './engine-protocol.js';
@@ -106,5 +107,7 @@ export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Pr
     const key = parameterStatusName(f.bytes);
     parameterStatus.set(key, readCString(f.bytes, 5 + Buffer.byteLength(key) + 1).value);
   }
+  // After reading `out`: it is a view into WASM memory that the next call overwrites.
+  db.execProtocolRawSync(queryMessage(SIGNAL_FUNCTION_SQL));
   return { db, parameterStatus, extensions };
 }

@@ -1,3 +1,4 @@
+import { mentionsBackendFunctions, rewriteBackendFunctions, type BackendContext } from './backend-functions.js';
 import type { DatabaseCommand } from './client-session.js';
 import { engineSettingName, PROXY_SETTINGS } from './proxy-settings.js';
 import { classifyStatement, mayNeedRewrite, quoteIdent, splitStatements, type SqlStatement } from './sql-statements.js';
@@ -26,7 +27,7 @@ export interface StatementEffects {
   extensionFiles?: true;
 }
 
-export interface RewriteContext {
+export interface RewriteContext extends BackendContext {
   namePrefix: string;
   statementNames: ReadonlySet<string>;
   /** True if other clients share the engine (DISCARD ALL would reach into their sessions). */
@@ -43,7 +44,8 @@ const NO_EFFECTS: StatementEffects = Object.freeze({
   settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false,
 }) as StatementEffects;
 
-export function rewriteQueryText(sql: string, context: RewriteContext): Rewrite {
+export function rewriteQueryText(clientSql: string, context: RewriteContext): Rewrite {
+  const sql = mentionsBackendFunctions(clientSql) ? rewriteBackendFunctions(clientSql, context) : clientSql;
   if (!mayNeedRewrite(sql)) return { sql, effects: NO_EFFECTS };
   const statements = splitStatements(sql);
   const effects: StatementEffects = { settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false };

@@ -1,0 +1,106 @@
+import { parseErrorFields } from './wire-messages.js';
+
+/**
+ * pg_backend_pid(), pg_cancel_backend(pid) and pg_terminate_backend(pid) with the pids clients know (their
+ * BackendKeyData), on an engine that is one backend for all of them. pg_backend_pid() becomes the calling
+ * client's pid in its SQL text; the other two call a function of the engine's own session
+ * (SIGNAL_FUNCTION_SQL) that tells the server, by an INFO message it takes out of the output, which client
+ * to cancel or end, and answers true or false (with Postgres' warning) as Postgres does.
+ */
+export interface BackendContext {
+  backendPid: number;
+  /** The pids of the server's connected clients. */
+  livePids(): number[];
+}
+
+export type BackendSignal = 'cancel' | 'terminate';
+
+const MENTION = /pg_(backend_pid|cancel_backend|terminate_backend)/i;
+const SIGNAL_PREFIX = 'ppg-signal:';
+
+/** Created in each engine's session at open: temporary, so nothing is added to the user's schema. */
+export const SIGNAL_FUNCTION_SQL = `CREATE FUNCTION pg_temp.ppg_signal_backend(kind text, live int[], pid int, timeout bigint DEFAULT 0) RETURNS boolean LANGUAGE plpgsql AS $ppg$
+BEGIN
+  IF pid = ANY (live) THEN
+    RAISE INFO '${SIGNAL_PREFIX}%:%', kind, pid;
+    RETURN true;
+  END IF;
+  RAISE WARNING 'PID % is not a PostgreSQL backend process', pid;
+  RETURN false;
+END$ppg$`;
+
+export function mentionsBackendFunctions(sql: string): boolean {
+  return MENTION.test(sql);
+}
+
+/** The SQL with the three functions replaced where they are called at top level (not in strings, comments or bodies). */
+export function rewriteBackendFunctions(sql: string, context: BackendContext): string {
+  let out = '';
+  let copied = 0;
+  for (const call of topLevelCalls(sql)) {
+    out += sql.slice(copied, call.start);
+    if (call.name === 'pg_backend_pid') {
+      out += String(context.backendPid);
+    } else {
+      const kind: BackendSignal = call.name === 'pg_cancel_backend' ? 'cancel' : 'terminate';
+      out += `pg_temp.ppg_signal_backend('${kind}', '{${context.livePids().join(',')}}'::int[], `;
+    }
+    copied = call.end;
+  }
+  return out + sql.slice(copied);
+}
+
+/** The signal in an INFO NoticeResponse of the signal function, or null for any other notice. */
+export function backendSignalOf(notice: Uint8Array): { kind: BackendSignal; pid: number } | null {
+  const fields = parseErrorFields(notice.subarray(5));
+  const match = /^ppg-signal:(cancel|terminate):(\d+)$/.exec(fields.get('M') ?? '');
+  if (fields.get('V') !== 'INFO' || !match) return null;
+  return { kind: match[1] as BackendSignal, pid: Number(match[2]) };
+}
+
+interface Call {
+  name: string;
+  /** From the name (or its pg_catalog. prefix) … */
+  start: number;
+  /** … to after "()" for pg_backend_pid, after "(" for the others. */
+  end: number;
+}
+
+const CALL = /(?:pg_catalog\s*\.\s*)?(pg_backend_pid|pg_cancel_backend|pg_terminate_backend)\s*\((\s*\))?/iy;
+
+function* topLevelCalls(sql: string): Generator<Call> {
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      i = sql.indexOf(c, i + 1);
+      if (i < 0) return;
+      i++;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      i = sql.indexOf('\n', i);
+      if (i < 0) return;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      i = sql.indexOf('*/', i + 2);
+      if (i < 0) return;
+      i += 2;
+    } else if (c === '$' && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
+      if (!tag) {
+        i++;
+        continue;
+      }
+      const close = sql.indexOf(tag[0], i + tag[0].length);
+      if (close < 0) return;
+      i = close + tag[0].length;
+    } else if ((c === 'p' || c === 'P') && !/[A-Za-z0-9_$.]/.test(sql[i - 1] ?? '')) {
+      CALL.lastIndex = i;
+      const match = CALL.exec(sql);
+      const name = match?.[1]?.toLowerCase();
+      // pg_backend_pid without "()" right after is not a call we can replace (a column, say).
+      if (match && name && (name !== 'pg_backend_pid' || match[2])) {
+        yield { name, start: i, end: i + match[0].length };
+        i += match[0].length;
+      } else i++;
+    } else i++;
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { rejectionOf, waitFor } from './async-checks.js';
+import type { KeyedClient } from './cancel-request.js';
+import { useSharedServer } from './shared-server.js';
+import { startTestServer } from './test-server.js';
+
+/** pg_backend_pid, pg_terminate_backend and pg_cancel_backend with the pids clients saw in BackendKeyData. */
+const shared = useSharedServer(startTestServer);
+
+const pidOf = (client: unknown): number => (client as KeyedClient).processID!;
+
+describe('backend functions', () => {
+  it("pg_backend_pid() is each client's own BackendKeyData pid, also through the extended protocol", async () => {
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
+    expect((await a.query('select pg_backend_pid() as pid')).rows).toEqual([{ pid: pidOf(a) }]);
+    expect((await b.query('select pg_backend_pid() as pid, $1::int as x', [1])).rows).toEqual([{ pid: pidOf(b), x: 1 }]);
+    expect(pidOf(a)).not.toBe(pidOf(b));
+  });
+
+  it('pg_terminate_backend(pid) ends that client with FATAL 57P01 and answers true; an unknown pid answers false', async () => {
+    const killer = await shared.bag.connect();
+    const victim = await shared.bag.connect();
+    expect((await killer.query('select pg_terminate_backend($1) as ok', [pidOf(victim)])).rows).toEqual([{ ok: true }]);
+    await waitFor(() => victim.errors.length > 0, 10_000, 'the victim to get its FATAL');
+    expect((victim.errors[0] as Error & { code?: string }).code).toBe('57P01');
+    expect((victim.errors[0] as Error).message).toBe('terminating connection due to administrator command');
+    expect((await killer.query('select pg_terminate_backend(999999) as ok')).rows).toEqual([{ ok: false }]);
+    expect((await killer.query('select 1 as alive')).rows).toEqual([{ alive: 1 }]);
+  });
+
+  it('a client that terminates itself gets 57P01', async () => {
+    const client = await shared.bag.connect();
+    await client.query('select pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+    await waitFor(() => client.errors.length > 0, 10_000, 'the FATAL');
+    expect((client.errors[0] as Error & { code?: string }).code).toBe('57P01');
+  });
+
+  it("pg_cancel_backend(pid) cancels that client's query (here one waiting behind the caller's transaction) with 57014", async () => {
+    const holder = await shared.bag.connect();
+    const waiter = await shared.bag.connect();
+    await holder.query('begin');
+    const waiting = rejectionOf(waiter.query('select 42'));
+    await waitFor(() => shared.srv.server.waitingClients() === 1, 10_000, 'the query to queue');
+    expect((await holder.query('select pg_cancel_backend($1) as ok', [pidOf(waiter)])).rows).toEqual([{ ok: true }]);
+    expect((await waiting).code).toBe('57014');
+    await holder.query('commit');
+    expect((await waiter.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+  });
+});
