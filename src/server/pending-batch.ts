@@ -36,6 +36,11 @@ export function plainBatch(parts: Uint8Array[], end: BatchEnd, extra: Pick<Batch
   return { parts, end, effects: [], usesUnnamed: false, parsesUnnamed: null, changes: [], extensionFiles: false, ...extra };
 }
 
+/** A statement's LISTEN/UNLISTEN alone, for running it again (see `channelStatements`). */
+const NO_CHANNEL_EFFECTS: StatementEffects = {
+  settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false,
+};
+
 export class PendingBatch {
   private parts: Uint8Array[] = [];
   private effects: StatementEffects[] = [];
@@ -43,6 +48,11 @@ export class PendingBatch {
   private parsesUnnamed: Uint8Array | null = null;
   private changes: StatementChange[] = [];
   private extensionFiles = false;
+  /**
+   * LISTEN/UNLISTEN of the client's named statements, by engine-side name: a client that caches the
+   * statement (postgres.js) runs it again with Bind/Execute alone, and the routing must follow each run.
+   */
+  private readonly channelStatements = new Map<string, StatementEffects>();
 
   constructor(
     private readonly statements: SessionStatements,
@@ -68,6 +78,8 @@ export class PendingBatch {
       const portal = readCString(f, 5);
       const statement = readCString(f, portal.next);
       if (statement.value === '' && !this.parsesUnnamed) this.usesUnnamed = true;
+      const channels = this.channelStatements.get(this.statements.engineName(statement.value));
+      if (channels && statement.value !== '') this.effects.push(channels);
       if (portal.value === '' && statement.value === '') {
         this.parts.push(f);
         return;
@@ -82,7 +94,10 @@ export class PendingBatch {
       const name = readCString(f, 6);
       const statement = kind === DESCRIBE_TARGET.Statement;
       if (statement && name.value === '' && !this.parsesUnnamed) this.usesUnnamed = true;
-      if (type === FRONTEND.Close) this.changes.push({ op: 'close', name: statement ? this.statements.engineName(name.value) : '' });
+      if (type === FRONTEND.Close) {
+        this.changes.push({ op: 'close', name: statement ? this.statements.engineName(name.value) : '' });
+        if (statement) this.channelStatements.delete(this.statements.engineName(name.value));
+      }
       this.parts.push(name.value === '' ? f : frame(type, concatBytes([new Uint8Array([kind]), cstring(this.statements.engineName(name.value))])));
       return;
     }
@@ -129,6 +144,10 @@ export class PendingBatch {
       ? frame(FRONTEND.Parse, concatBytes([cstring(engineName), cstring(sqlText), f.subarray(query.next)]))
       : f;
     if (engineName) this.statements.used = true;
+    const { listen, unlisten } = rewrite.effects;
+    if (engineName && (listen.length > 0 || unlisten.length > 0)) {
+      this.channelStatements.set(engineName, { ...NO_CHANNEL_EFFECTS, listen, unlisten });
+    } else if (engineName) this.channelStatements.delete(engineName);
     this.changes.push({ op: 'parse', name: engineName, parse: rebuilt });
     if (engineName === '') this.parsesUnnamed = rebuilt;
     this.parts.push(rebuilt);

@@ -189,4 +189,22 @@ describe('LISTEN/NOTIFY', () => {
     await waitFor(() => got.length >= 1, 20_000, 'own notification');
     expect(got[0]!.payload).toBe('me');
   });
+
+  it('LISTEN run again through a named prepared statement after UNLISTEN subscribes again (as postgres.js does)', async () => {
+    const listener = await shared.bag.connect();
+    const notifier = await shared.bag.connect();
+    const got = collect(listener);
+    const listen = { name: 'listen_again', text: 'listen chan_again' };
+    const unlisten = { name: 'unlisten_again', text: 'unlisten chan_again' };
+    await listener.query(listen);
+    await notifier.query("notify chan_again, 'a'");
+    await waitFor(() => got.length >= 1, 20_000, 'the first notification');
+    await listener.query(unlisten);
+    await notifier.query("notify chan_again, 'b'");
+    // pg sends only Bind/Execute now: the statement was parsed by the first call.
+    await listener.query(listen);
+    await notifier.query("notify chan_again, 'c'");
+    await waitFor(() => got.length >= 2, 20_000, 'the notification after LISTEN again');
+    expect(got.map((n) => n.payload)).toEqual(['a', 'c']);
+  });
 });
