@@ -8,7 +8,7 @@ import { internalDatabaseName } from './data-template.js';
 import { EngineExtensions } from './engine-extensions.js';
 import type { CompiledWasm } from './engine-protocol.js';
 import { bundleTarball } from './extension-catalog.js';
-import { proxySettingStartParams } from './proxy-settings.js';
+import { proxySettingStartParams, SHOW_DURATION_FUNCTION_SQL } from './proxy-settings.js';
 import { BACKEND, queryMessage, readCString, startupMessage } from './wire-messages.js';
 
 /** Opening one database's PGlite, with the settings and extension files it needs. Runs in the engine worker. */
@@ -108,6 +108,6 @@ export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Pr
     parameterStatus.set(key, readCString(f.bytes, 5 + Buffer.byteLength(key) + 1).value);
   }
   // After reading `out`: it is a view into WASM memory that the next call overwrites.
-  db.execProtocolRawSync(queryMessage(SIGNAL_FUNCTION_SQL));
+  db.execProtocolRawSync(queryMessage(`${SIGNAL_FUNCTION_SQL}; ${SHOW_DURATION_FUNCTION_SQL}`));
   return { db, parameterStatus, extensions };
 }

@@ -23,3 +23,24 @@ export function proxySettingStartParams(): string[] {
 export function proxySettingsQuery(): string {
   return [...PROXY_SETTINGS].map((name) => `SELECT '${name}', current_setting('${PLACEHOLDER_PREFIX}${name}')`).join(' UNION ALL ');
 }
+
+/**
+ * SHOW of a placeholder gives its text as SET stored it ('3000'); Postgres shows a duration in its largest
+ * whole unit ('3s'). Created in each engine's session at open (temporary: nothing in the user's schema).
+ */
+export const SHOW_DURATION_FUNCTION_SQL = `CREATE FUNCTION pg_temp.ppg_show_duration(value text) RETURNS text LANGUAGE sql IMMUTABLE AS $ppg$
+SELECT CASE WHEN ms IS NULL THEN value
+  WHEN ms = 0 THEN '0'
+  WHEN ms % 86400000 = 0 THEN (ms / 86400000)::bigint || 'd'
+  WHEN ms % 3600000 = 0 THEN (ms / 3600000)::bigint || 'h'
+  WHEN ms % 60000 = 0 THEN (ms / 60000)::bigint || 'min'
+  WHEN ms % 1000 = 0 THEN (ms / 1000)::bigint || 's'
+  ELSE round(ms)::bigint || 'ms' END
+FROM (SELECT CASE WHEN value ~ '^\\s*\\d+(\\.\\d+)?\\s*$' THEN value::numeric
+  WHEN value ~* '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|min|h|d)\\s*$' THEN extract(epoch FROM value::interval) * 1000 END AS ms) AS parsed
+$ppg$`;
+
+/** What SHOW of a server-enforced setting runs instead. */
+export function showProxySettingSql(name: string): string {
+  return `SELECT pg_temp.ppg_show_duration(current_setting('${PLACEHOLDER_PREFIX}${name}')) AS ${name}`;
+}

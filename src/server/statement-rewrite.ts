@@ -1,6 +1,6 @@
 import { mentionsBackendFunctions, rewriteBackendFunctions, type BackendContext } from './backend-functions.js';
 import type { DatabaseCommand } from './client-session.js';
-import { engineSettingName, PROXY_SETTINGS } from './proxy-settings.js';
+import { engineSettingName, PROXY_SETTINGS, showProxySettingSql } from './proxy-settings.js';
 import { classifyStatement, mayNeedRewrite, quoteIdent, splitStatements, type SqlStatement } from './sql-statements.js';
 import type { ErrorFields } from './wire-messages.js';
 
@@ -144,7 +144,7 @@ function proxySettingEdits(sql: string, statement: SqlStatement): { start: numbe
   if (first.value === 'show' && rest.length === 1 && shown && PROXY_SETTINGS.has(shown.value.toLowerCase())) {
     // SHOW of the placeholder would name its column ppg.<name>; clients read the column by the real name.
     const name = shown.value.toLowerCase();
-    return [{ start: statement.start, end: statement.end, text: `SELECT current_setting('${engineSettingName(name)}') AS ${name}` }];
+    return [{ start: statement.start, end: statement.end, text: showProxySettingSql(name) }];
   }
   if (!bySyntax && !rest.some((w) => !w.quoted && SETTING_FUNCTIONS.has(w.value))) return [];
   const edits: { start: number; end: number; text: string }[] = [];

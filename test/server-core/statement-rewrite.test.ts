@@ -21,7 +21,7 @@ describe('rewriteQueryText', () => {
     ["SET idle_in_transaction_session_timeout = '1s'", "SET ppg.idle_in_transaction_session_timeout = '1s'"],
     ['set local "idle_session_timeout" to 5000', 'set local ppg.idle_session_timeout to 5000'],
     ['RESET idle_in_transaction_session_timeout', 'RESET ppg.idle_in_transaction_session_timeout'],
-    ['SHOW IDLE_SESSION_TIMEOUT', "SELECT current_setting('ppg.idle_session_timeout') AS idle_session_timeout"],
+    ['SHOW IDLE_SESSION_TIMEOUT', "SELECT pg_temp.ppg_show_duration(current_setting('ppg.idle_session_timeout')) AS idle_session_timeout"],
     ["select set_config('idle_session_timeout', '2s', false)", "select set_config('ppg.idle_session_timeout', '2s', false)"],
     ["select current_setting('idle_in_transaction_session_timeout')", "select current_setting('ppg.idle_in_transaction_session_timeout')"],
     ["SET application_name = 'idle_session_timeout'", "SET application_name = 'idle_session_timeout'"],

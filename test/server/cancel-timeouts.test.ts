@@ -162,7 +162,7 @@ describe('idle_in_transaction_session_timeout (server in a child process)', () =
     await fromStartup.connect();
     const other = await childShared.bag.connect();
     try {
-      expect((await fromStartup.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('400');
+      expect((await fromStartup.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('400ms');
       expect((await other.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('0');
       await fromStartup.query('begin');
       await waitFor(() => errors.length > 0, 20_000, 'the startup-configured client to get its FATAL');

@@ -93,6 +93,16 @@ describe('per-client session state', () => {
     expect((await b.query('select count(*)::int as n from other_schema.sp_t')).rows[0].n).toBe(0);
   });
 
+  it('SHOW of the timeouts the server enforces itself formats the value as Postgres does', async () => {
+    const client = await shared.bag.connect();
+    const show = async () => (await client.query('show idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout as string;
+    expect(await show()).toBe('0');
+    for (const [set, shown] of [['3000', '3s'], ["'1500'", '1500ms'], ["'2min'", '2min'], ["'90s'", '90s'], ["'1h'", '1h'], ["'2d'", '2d'], ['0', '0']] as const) {
+      await client.query(`set idle_in_transaction_session_timeout = ${set}`);
+      expect(await show(), `after SET … = ${set}`).toBe(shown);
+    }
+  });
+
   it('SET LOCAL ends with the transaction, RESET restores, and settings of a closed client do not survive it', async () => {
     const a = await shared.bag.connect();
     await a.query('begin');
