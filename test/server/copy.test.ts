@@ -140,6 +140,24 @@ describe('COPY', () => {
     expect((await b.query('select count(*)::int as n from copy_wait')).rows[0].n).toBe(3);
   });
 
+  it('a COPY TO STDOUT that fails after some rows ends with the error, and the connection serves another COPY TO and a query at once', async () => {
+    const client = await shared.bag.connect();
+    const failed = await rejectionOf(copyOut(client, 'copy (select 10 / (5 - g) from generate_series(1, 10) g) to stdout'));
+    expect((failed as Error & { code?: string }).code).toBe('22012');
+    expect((await copyOut(client, 'copy (select g from generate_series(1, 3) g) to stdout')).toString()).toBe('1\n2\n3\n');
+    expect((await client.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
+  it('a notice raised in the middle of a COPY TO STDOUT reaches the client between the rows, as Postgres sends it', async () => {
+    const client = await shared.bag.connect();
+    await client.query(`create function noisy(i int) returns int language plpgsql as $$ begin if i = 2 then raise notice 'half way'; end if; return i; end $$`);
+    const ex = new RawExchange(fe.query('copy (select noisy(g) from generate_series(1, 3) g) to stdout'));
+    void client.query(ex as unknown as pg.QueryConfig);
+    const names = (await ex.done).map((m) => m.name);
+    expect(names).toEqual(['copyOutResponse', 'copyData', 'notice', 'copyData', 'copyData', 'copyDone', 'commandComplete', 'readyForQuery']);
+    expect((await client.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
   it('COPY TO STDOUT of a large result streams every row', async () => {
     const client = await shared.bag.connect();
     const out = await copyOut(client, 'copy (select g, md5(g::text) from generate_series(1, 200000) g) to stdout');
