@@ -5,6 +5,7 @@ import { EngineScheduler } from './engine-scheduler.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
 import type { RoleRecord } from './engine-roles.js';
 import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
+import { quoteIdent } from './sql-statements.js';
 import { concatBytes, queryMessage, type ErrorFields } from './wire-messages.js';
 
 /**
@@ -178,11 +179,6 @@ export class Engine<S> {
     return this.catalogInstalled;
   }
 
-  /** A request is in the worker: a batch is running or about to. */
-  get busy(): boolean {
-    return this.pending.length > 0;
-  }
-
   /** Runs raw protocol bytes and resolves with all of PGlite's output. */
   async exec(bytes: Uint8Array): Promise<Uint8Array> {
     const reply = await this.request({ kind: 'exec', bytes });
@@ -223,8 +219,7 @@ export class Engine<S> {
   interrupt(fields: ErrorFields): boolean {
     if (this.pending.length === 0 || this.restarting || this.dead || this.closing) return false;
     const old = this.worker;
-    const interrupted = this.pending;
-    this.pending = [];
+    const interrupted = this.takePending();
     this.detach(old);
     // The new engine's state, set now: a batch queued from here on must see that it needs to restore.
     this.applied = new Map();
@@ -248,7 +243,7 @@ export class Engine<S> {
       this.attach(started.worker);
       this.setRoles(started.roles);
       if (this.listeners.size > 0) {
-        await this.send({ kind: 'exec', bytes: queryMessage([...this.listeners.keys()].map((c) => `LISTEN "${c.replace(/"/g, '""')}"`).join('; ')) });
+        await this.send({ kind: 'exec', bytes: queryMessage([...this.listeners.keys()].map((c) => `LISTEN ${quoteIdent(c)}`).join('; ')) });
       }
     } catch (error) {
       this.markDead(error);
@@ -266,8 +261,7 @@ export class Engine<S> {
     this.closing = true;
     await this.restarting;
     if (this.pending.length > 0 && !options.finishRunning) {
-      const interrupted = this.pending;
-      this.pending = [];
+      const interrupted = this.takePending();
       this.detach(this.worker);
       for (const request of interrupted) request.reject(new EngineInterruptedError(SHUTTING_DOWN));
       await this.worker.terminate();
@@ -349,9 +343,14 @@ export class Engine<S> {
 
   private fail(error: unknown): void {
     const dead = this.markDead(error);
+    for (const request of this.takePending()) request.reject(dead);
+  }
+
+  /** The requests in the worker, which their callers will no longer get answers to from it. */
+  private takePending(): PendingRequest[] {
     const pending = this.pending;
     this.pending = [];
-    for (const request of pending) request.reject(dead);
+    return pending;
   }
 
   private markDead(error: unknown): Error {
