@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { mayChangeRoles, readRoles } from './engine-roles.js';
-import { concatBytes } from './wire-messages.js';
+import { BACKEND, concatBytes } from './wire-messages.js';
 import { openPGlite, type OpenedPGlite } from './pglite-open.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
 
@@ -28,13 +28,15 @@ function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
 
 async function exec(bytes: Uint8Array): Promise<void> {
   const db = opened!.db;
+  let lastOutput = new Uint8Array(0);
   let parts: Uint8Array[] = [];
   let size = 0;
   await db.execProtocolRawStream(bytes, {
     syncToFs: false,
     onRawData: (chunk) => {
       // The chunk is a view into WASM memory, reused by the next write: copy it.
-      parts.push(chunk.slice());
+      lastOutput = chunk.slice();
+      parts.push(lastOutput);
       size += chunk.length;
       if (size >= STREAM_CHUNK_BYTES) {
         const data = concatBytes(parts);
@@ -47,9 +49,19 @@ async function exec(bytes: Uint8Array): Promise<void> {
   const data = concatBytes(parts);
   const inTransaction = db.isInTransaction();
   rolesDirty ||= mayChangeRoles(bytes);
-  const roles = rolesDirty && !inTransaction ? readRoles(db) : undefined;
+  // Only between batches: in an unfinished extended batch (no ReadyForQuery yet) a query of ours would
+  // become part of the client's batch.
+  const roles = rolesDirty && !inTransaction && endsWithReadyForQuery(lastOutput) ? readRoles(db) : undefined;
   if (roles) rolesDirty = false;
   reply({ kind: 'done', data, inTransaction, ...(roles ? { roles } : {}) }, [data.buffer as ArrayBuffer]);
+}
+
+/**
+ * The batch's output ends with ReadyForQuery (the batch is complete). Only the last chunk is looked at: a
+ * ReadyForQuery split across two writes is missed, which only delays the re-read to a later batch.
+ */
+function endsWithReadyForQuery(output: Uint8Array): boolean {
+  return output.length >= 6 && output[output.length - 6] === BACKEND.ReadyForQuery;
 }
 
 async function handle(request: EngineRequest): Promise<void> {
