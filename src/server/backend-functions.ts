@@ -4,7 +4,7 @@ import { parseErrorFields } from './wire-messages.js';
  * pg_backend_pid(), pg_cancel_backend(pid) and pg_terminate_backend(pid) with the pids clients know (their
  * BackendKeyData), on an engine that is one backend for all of them. pg_backend_pid() becomes the calling
  * client's pid in its SQL text; the other two call a function of the engine's own session
- * (SIGNAL_FUNCTION_SQL) that tells the server, by an INFO message it takes out of the output, which client
+ * (BACKEND_FUNCTIONS_SQL) that tells the server, by an INFO message it takes out of the output, which client
  * to cancel or end, and answers true or false (with Postgres' warning) as Postgres does.
  */
 export interface BackendContext {
@@ -18,8 +18,12 @@ export type BackendSignal = 'cancel' | 'terminate';
 const MENTION = /pg_(backend_pid|cancel_backend|terminate_backend)/i;
 const SIGNAL_PREFIX = 'ppg-signal:';
 
-/** Created in each engine's session at open: temporary, so nothing is added to the user's schema. */
-export const SIGNAL_FUNCTION_SQL = `CREATE FUNCTION pg_temp.ppg_signal_backend(kind text, live int[], pid int, timeout bigint DEFAULT 0) RETURNS boolean LANGUAGE plpgsql AS $ppg$
+/**
+ * Created in each engine's session (temporary, so nothing is added to the user's schema): at open, and
+ * again after a client's DISCARD dropped them. Each is named as the function it stands for, so a result
+ * column is named as in Postgres (pg_backend_pid, not ?column?).
+ */
+export const BACKEND_FUNCTIONS_SQL = `CREATE OR REPLACE FUNCTION pg_temp.ppg_signal_backend(kind text, live int[], pid int) RETURNS boolean LANGUAGE plpgsql AS $ppg$
 BEGIN
   IF pid = ANY (live) THEN
     RAISE INFO '${SIGNAL_PREFIX}%:%', kind, pid;
@@ -27,7 +31,10 @@ BEGIN
   END IF;
   RAISE WARNING 'PID % is not a PostgreSQL backend process', pid;
   RETURN false;
-END$ppg$`;
+END$ppg$;
+CREATE OR REPLACE FUNCTION pg_temp.pg_backend_pid(pid int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT pid';
+CREATE OR REPLACE FUNCTION pg_temp.pg_cancel_backend(live int[], pid int) RETURNS boolean LANGUAGE sql AS $ppg$SELECT pg_temp.ppg_signal_backend('cancel', live, pid)$ppg$;
+CREATE OR REPLACE FUNCTION pg_temp.pg_terminate_backend(live int[], pid int, timeout bigint DEFAULT 0) RETURNS boolean LANGUAGE sql AS $ppg$SELECT pg_temp.ppg_signal_backend('terminate', live, pid)$ppg$`;
 
 export function mentionsBackendFunctions(sql: string): boolean {
   return MENTION.test(sql);
@@ -39,12 +46,9 @@ export function rewriteBackendFunctions(sql: string, context: BackendContext): s
   let copied = 0;
   for (const call of topLevelCalls(sql)) {
     out += sql.slice(copied, call.start);
-    if (call.name === 'pg_backend_pid') {
-      out += String(context.backendPid);
-    } else {
-      const kind: BackendSignal = call.name === 'pg_cancel_backend' ? 'cancel' : 'terminate';
-      out += `pg_temp.ppg_signal_backend('${kind}', '{${context.livePids().join(',')}}'::int[], `;
-    }
+    out += call.name === 'pg_backend_pid'
+      ? `pg_temp.pg_backend_pid(${context.backendPid})`
+      : `pg_temp.${call.name}('{${context.livePids().join(',')}}'::int[], `;
     copied = call.end;
   }
   return out + sql.slice(copied);

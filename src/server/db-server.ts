@@ -140,14 +140,17 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
   const decoy = await createScramSha256Data(randomBytes(18).toString('base64'));
   /**
    * The configured user logs in with the configured password; any other role with the SCRAM verifier its
-   * database stores (CREATE ROLE … LOGIN PASSWORD). Each database is its own cluster, so a role exists
-   * where it was created; a login to a database that does not exist checks the main database's roles
-   * (and then gets 3D000, as in Postgres).
+   * database stores (CREATE ROLE … LOGIN PASSWORD). Each database is its own cluster, but in Postgres roles
+   * belong to the whole cluster and test suites make them in `postgres` and log in elsewhere: a role the
+   * target database lacks is looked up in the main database. A login to a database that does not exist
+   * checks the main database's roles (and then gets 3D000, as in Postgres).
    */
   const scramFor = async (username: string, database: string): Promise<ScramSha256Data> => {
     if (username === user) return scram;
-    const engine = await openPastGate(async () => (await registry.open(database).catch(() => null)) ?? (await registry.open(MAIN_DATABASE)));
-    const role = engine?.role(username);
+    const role = await openPastGate(async () => {
+      const target = await registry.open(database).catch(() => null);
+      return target?.role(username) ?? (await registry.open(MAIN_DATABASE))?.role(username);
+    });
     return (role?.canLogin && parseScramVerifier(role.password)) || decoy;
   };
 
@@ -244,8 +247,10 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     }
     if (client.destroyed || closing) return;
     const pid = nextPid++;
-    // Another role's statements run as that role (SET ROLE, re-applied with the client's other settings).
-    const params = handshake.params.user && handshake.params.user !== user ? { ...handshake.params, role: handshake.params.user } : handshake.params;
+    // Another role's statements run as that role (SET ROLE, re-applied with the client's other settings),
+    // where the database has it; a role only the main database has acts as the configured user there.
+    const login = handshake.params.user;
+    const params = login && login !== user && engine.role(login) ? { ...handshake.params, role: login } : handshake.params;
     const session = new ClientSession(client, engine, params, pid, randomInt(2 ** 31), sessionHost);
     sessions.set(pid, session);
     session.start();

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { mayChangeRoles, readRoles } from './engine-roles.js';
 import { BACKEND, concatBytes } from './wire-messages.js';
-import { openPGlite, type OpenedPGlite } from './pglite-open.js';
+import { installSessionFunctions, mayDropSessionFunctions, openPGlite, type OpenedPGlite } from './pglite-open.js';
 import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
 
 /**
@@ -21,6 +21,8 @@ const requests: EngineRequest[] = [];
 let running = false;
 /** A batch mentioned roles; they are read again once no transaction is open (a rollback may undo them). */
 let rolesDirty = false;
+/** A batch may have DISCARDed the server's temporary functions; they are made again between batches. */
+let functionsDirty = false;
 
 function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -51,7 +53,13 @@ async function exec(bytes: Uint8Array): Promise<void> {
   rolesDirty ||= mayChangeRoles(bytes);
   // Only between batches: in an unfinished extended batch (no ReadyForQuery yet) a query of ours would
   // become part of the client's batch.
-  const roles = rolesDirty && !inTransaction && endsWithReadyForQuery(lastOutput) ? readRoles(db) : undefined;
+  const betweenBatches = !inTransaction && endsWithReadyForQuery(lastOutput);
+  const roles = rolesDirty && betweenBatches ? readRoles(db) : undefined;
+  functionsDirty ||= mayDropSessionFunctions(bytes);
+  if (functionsDirty && betweenBatches) {
+    installSessionFunctions(db);
+    functionsDirty = false;
+  }
   if (roles) rolesDirty = false;
   reply({ kind: 'done', data, inTransaction, ...(roles ? { roles } : {}) }, [data.buffer as ArrayBuffer]);
 }

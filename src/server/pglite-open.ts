@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { dataRows, parameterStatusName, splitFrames } from './backend-output.js';
-import { SIGNAL_FUNCTION_SQL } from './backend-functions.js';
+import { BACKEND_FUNCTIONS_SQL } from './backend-functions.js';
 import { internalDatabaseName } from './data-template.js';
 import { EngineExtensions } from './engine-extensions.js';
 import type { CompiledWasm } from './engine-protocol.js';
@@ -108,6 +108,22 @@ export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Pr
     parameterStatus.set(key, readCString(f.bytes, 5 + Buffer.byteLength(key) + 1).value);
   }
   // After reading `out`: it is a view into WASM memory that the next call overwrites.
-  db.execProtocolRawSync(queryMessage(`${SIGNAL_FUNCTION_SQL}; ${SHOW_DURATION_FUNCTION_SQL}`));
+  installSessionFunctions(db);
   return { db, parameterStatus, extensions };
+}
+
+/**
+ * The temporary functions the server's rewrites call (backend-functions.ts, proxy-settings.ts). They live
+ * in the engine's one session: a client's DISCARD TEMP or DISCARD ALL drops them, so the engine thread
+ * creates them again after such a batch (mayDropSessionFunctions).
+ */
+export function installSessionFunctions(db: PGlite): void {
+  db.execProtocolRawSync(queryMessage(`${BACKEND_FUNCTIONS_SQL}; ${SHOW_DURATION_FUNCTION_SQL}`));
+}
+
+const DISCARD = /\bdiscard\b/i;
+
+/** The batch may have run DISCARD (cheap text check of the whole batch; a false alarm costs one re-create). */
+export function mayDropSessionFunctions(bytes: Uint8Array): boolean {
+  return DISCARD.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }

@@ -26,9 +26,9 @@ export function proxySettingsQuery(): string {
 
 /**
  * SHOW of a placeholder gives its text as SET stored it ('3000'); Postgres shows a duration in its largest
- * whole unit ('3s'). Created in each engine's session at open (temporary: nothing in the user's schema).
+ * whole unit ('3s'). Created with the backend functions (see installSessionFunctions in pglite-open.ts).
  */
-export const SHOW_DURATION_FUNCTION_SQL = `CREATE FUNCTION pg_temp.ppg_show_duration(value text) RETURNS text LANGUAGE sql IMMUTABLE AS $ppg$
+export const SHOW_DURATION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION pg_temp.ppg_show_duration(value text) RETURNS text LANGUAGE sql IMMUTABLE AS $ppg$
 SELECT CASE WHEN ms IS NULL THEN value
   WHEN ms = 0 THEN '0'
   WHEN ms % 86400000 = 0 THEN (ms / 86400000)::bigint || 'd'

@@ -82,11 +82,11 @@ describe('rewriteQueryText', () => {
 
 describe('pg_backend_pid, pg_cancel_backend, pg_terminate_backend', () => {
   it.each([
-    ['select pg_backend_pid()', 'select 7'],
-    ['SELECT pg_catalog.pg_backend_pid ( ) AS me', 'SELECT 7 AS me'],
-    ['select pg_terminate_backend(8)', "select pg_temp.ppg_signal_backend('terminate', '{7,8}'::int[], 8)"],
-    ['select PG_CANCEL_BACKEND($1)', "select pg_temp.ppg_signal_backend('cancel', '{7,8}'::int[], $1)"],
-    ['select pg_terminate_backend(pid, 100) from t where pid <> pg_backend_pid()', "select pg_temp.ppg_signal_backend('terminate', '{7,8}'::int[], pid, 100) from t where pid <> 7"],
+    ['select pg_backend_pid()', 'select pg_temp.pg_backend_pid(7)'],
+    ['SELECT pg_catalog.pg_backend_pid ( ) AS me', 'SELECT pg_temp.pg_backend_pid(7) AS me'],
+    ['select pg_terminate_backend(8)', "select pg_temp.pg_terminate_backend('{7,8}'::int[], 8)"],
+    ['select PG_CANCEL_BACKEND($1)', "select pg_temp.pg_cancel_backend('{7,8}'::int[], $1)"],
+    ['select pg_terminate_backend(pid, 100) from t where pid <> pg_backend_pid()', "select pg_temp.pg_terminate_backend('{7,8}'::int[], pid, 100) from t where pid <> pg_temp.pg_backend_pid(7)"],
     ["select 'pg_backend_pid()' -- pg_backend_pid()", "select 'pg_backend_pid()' -- pg_backend_pid()"],
     ['create function f() returns int as $$ select pg_backend_pid() $$ language sql', 'create function f() returns int as $$ select pg_backend_pid() $$ language sql'],
     ['select my_pg_backend_pid(), pg_backend_pid', 'select my_pg_backend_pid(), pg_backend_pid'],

@@ -29,6 +29,18 @@ describe('backend functions', () => {
     expect((await killer.query('select 1 as alive')).rows).toEqual([{ alive: 1 }]);
   });
 
+  it('the result columns are named as in Postgres, and DISCARD TEMP by a client does not break the functions for anyone', async () => {
+    const a = await shared.bag.connect();
+    const b = await shared.bag.connect();
+    expect((await a.query('select pg_backend_pid()')).rows).toEqual([{ pg_backend_pid: pidOf(a) }]);
+    expect((await a.query('select pg_terminate_backend(999999)')).rows).toEqual([{ pg_terminate_backend: false }]);
+    expect((await a.query('select pg_cancel_backend(999999)')).rows).toEqual([{ pg_cancel_backend: false }]);
+    await a.query('discard temp');
+    expect((await b.query('select pg_backend_pid()')).rows).toEqual([{ pg_backend_pid: pidOf(b) }]);
+    expect((await b.query('select pg_cancel_backend(999999)')).rows).toEqual([{ pg_cancel_backend: false }]);
+    expect((await b.query('show idle_session_timeout')).rows).toEqual([{ idle_session_timeout: '0' }]);
+  });
+
   it('a client that terminates itself gets 57P01', async () => {
     const client = await shared.bag.connect();
     await client.query('select pg_terminate_backend(pg_backend_pid())').catch(() => undefined);

@@ -37,6 +37,19 @@ describe('roles and passwords', () => {
     expect((await admin.query('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
   });
 
+  it('a role made in the main database logs in to another database too (roles are cluster-wide in Postgres)', async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("create role erin login password 'e'");
+    await admin.query('create database erins_db');
+    const erin = await connectAs('erin', 'e', 'erins_db');
+    try {
+      expect((await erin.query('select current_database() as db')).rows).toEqual([{ db: 'erins_db' }]);
+    } finally {
+      await erin.end();
+    }
+    expect((await rejectionOf(connectAs('erin', 'wrong', 'erins_db'))).code).toBe('28P01');
+  });
+
   it('a role without LOGIN cannot log in; ALTER ROLE … PASSWORD takes effect for the next login', async () => {
     const admin = await shared.bag.connect();
     await admin.query("create role bob nologin password 'first'");
