@@ -170,6 +170,18 @@ describe('ppg create-db regions', () => {
   });
 });
 
+/** Runs an ES module script in a child Node from the repository root (so `import('ppg-dev')` resolves), in the sandbox's env; resolves with its stdout. */
+async function runPackageScript(script: string): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box().env() });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(stdout));
+  });
+}
+
 describe('the package library API (built, imported by package name)', () => {
   it('create(), regions() and the guards work through the exports field', async () => {
     const script = [
@@ -179,14 +191,7 @@ describe('the package library API (built, imported by package name)', () => {
       "const bad = await lib.create({ ttl: '99h' });",
       'console.log(JSON.stringify({ regions: regions.length, ok, okGuard: lib.isDatabaseSuccess(ok), bad, badGuard: lib.isDatabaseError(bad) }));',
     ].join('\n');
-    const { spawn } = await import('node:child_process');
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box().env() });
-      let stdout = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.on('error', reject);
-      child.on('close', () => resolve(stdout));
-    });
+    const out = await runPackageScript(script);
     const parsed = JSON.parse(out) as Record<string, Record<string, unknown> | number | boolean>;
     expect(parsed.regions).toBe(6);
     expect(parsed.ok).toMatchObject({ success: true, connectionString: DIRECT_URL, userAgent: 'lib-test', claimUrl: 'https://claim.test/claim?projectID=proj_test1&utm_source=lib-test&utm_medium=cli' });
@@ -207,14 +212,7 @@ describe('the package library API (built, imported by package name)', () => {
       '};',
       'console.log(JSON.stringify(out));',
     ].join('\n');
-    const { spawn } = await import('node:child_process');
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..', '..'), env: box().env() });
-      let stdout = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.on('error', reject);
-      child.on('close', () => resolve(stdout));
-    });
+    const out = await runPackageScript(script);
     expect(JSON.parse(out)).toEqual({
       options: ['ap-southeast-1', 'ap-northeast-1', 'eu-central-1', 'eu-west-3', 'us-east-1', 'us-west-1'],
       region: 'eu-west-3',

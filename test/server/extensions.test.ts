@@ -1,16 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import postgres from 'postgres';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AVAILABLE_EXTENSIONS_HINT } from '../../src/server/extension-errors.js';
 import { rejectionOf } from './async-checks.js';
 import { findBinary } from './find-binary.js';
 import { dataRows, RawExchange } from './raw-exchange.js';
+import { useRestartFixture } from './restart-fixture.js';
 import { useSharedServer } from './shared-server.js';
-import { startTestServer, type TestServer } from './test-server.js';
+import { startTestServer } from './test-server.js';
 import { fe } from './wire-frames.js';
 
 /**
@@ -294,29 +292,10 @@ describe('extensions', () => {
 });
 
 describe('extensions across a restart', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  });
-
-  async function serverOn(dataRoot: string): Promise<TestServer> {
-    const srv = await startTestServer({ dataRoot });
-    cleanups.push(() => srv.cleanup());
-    return srv;
-  }
-
-  async function connect(url: string): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000 });
-    client.on('error', () => undefined);
-    await client.connect();
-    cleanups.push(() => client.end());
-    return client;
-  }
+  const { tempDataRoot, serverOn, connect } = useRestartFixture('ppg-dev-ext-restart-');
 
   it('a database reopens with its extensions: data typed by them, their functions and indexes, pg_stat_statements collecting', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-ext-restart-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const dataRoot = path.join(dir, 'data');
+    const dataRoot = await tempDataRoot();
     const first = await serverOn(dataRoot);
     const a = await connect(first.url);
     await a.query(`create extension vector; create extension citext; create extension pg_trgm; create extension pgcrypto;

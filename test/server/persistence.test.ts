@@ -1,36 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rejectionOf } from './async-checks.js';
-import { startTestServer, type TestServer } from './test-server.js';
+import { useRestartFixture } from './restart-fixture.js';
+import { startTestServer } from './test-server.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-async function tempDataRoot(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-persist-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return path.join(dir, 'data');
-}
-
-async function serverOn(dataRoot: string): Promise<TestServer> {
-  const srv = await startTestServer({ dataRoot });
-  cleanups.push(() => srv.cleanup());
-  return srv;
-}
-
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  cleanups.push(() => client.end());
-  return client;
-}
+const { tempDataRoot, serverOn, connect, onCleanup } = useRestartFixture('ppg-dev-persist-');
 
 describe('persistence in dataRoot', () => {
   it('committed data survives close() and a new server on the same dir; close() rolls back an open transaction', async () => {
@@ -78,7 +55,7 @@ describe('persistence in dataRoot', () => {
     const dataRoot = await tempDataRoot();
     const first = await serverOn(dataRoot);
     const error = await rejectionOf(startTestServer({ dataRoot }).then(async (second) => {
-      cleanups.push(() => second.cleanup());
+      onCleanup(() => second.cleanup());
       return second;
     }));
     expect(error.code).toBe('DATA_DIR_LOCKED');
