@@ -4,6 +4,7 @@
  * SIGTERM/SIGINT and shuts down cleanly.
  */
 import { isPpgError } from '../ppg-error.js';
+import { sharedWasmModule } from '../server/engine-worker-url.js';
 import { DAEMON_CONFIG_ENV, type DaemonConfig, type DaemonMessage } from './daemon-messages.js';
 import { runDaemon } from './run-daemon.js';
 import { waitForShutdownSignal } from './shutdown-signal.js';
@@ -20,10 +21,40 @@ function tell(message: DaemonMessage): void {
   });
 }
 
+/** Resolves true on the parent's `data-placed` message, false if the IPC channel closes first. */
+function dataPlaced(): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!process.connected) {
+      resolve(false);
+      return;
+    }
+    const onMessage = (message: unknown): void => {
+      if ((message as { type?: unknown } | null)?.type !== 'data-placed') return;
+      process.off('disconnect', onDisconnect);
+      process.off('message', onMessage);
+      resolve(true);
+    };
+    const onDisconnect = (): void => {
+      process.off('message', onMessage);
+      resolve(false);
+    };
+    process.on('message', onMessage);
+    process.once('disconnect', onDisconnect);
+  });
+}
+
 async function daemonMain(): Promise<void> {
   const config = JSON.parse(process.env[DAEMON_CONFIG_ENV] ?? '{}') as DaemonConfig;
   const shutdown = waitForShutdownSignal();
   log(`starting instance '${config.name}' (ppg-dev daemon, node ${process.version})`);
+  if (config.awaitData) {
+    // PGlite's WASM compiles on background threads meanwhile: the wait is not lost.
+    sharedWasmModule().catch(() => undefined);
+    if (!(await dataPlaced())) {
+      log('the parent went away before the data was in place; not starting');
+      return;
+    }
+  }
   let daemon;
   try {
     daemon = await runDaemon(config, log);

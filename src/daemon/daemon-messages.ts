@@ -16,12 +16,23 @@ export interface DaemonConfig {
   basePort?: number;
   /** Echo server log lines to stderr as well (foreground `--debug`). */
   debug?: boolean;
+  /**
+   * Wait for the parent's `data-placed` message before claiming the instance: `ppg dev branch` forks the
+   * daemon while it still copies the data, so that the daemon's start-up overlaps the copy. A parent that
+   * goes away first (the copy failed) ends the daemon without it touching the instance.
+   */
+  awaitData?: boolean;
 }
 
 /** The one IPC message a forked daemon sends its parent. */
 export type DaemonMessage =
   | { type: 'ready'; record: InstanceRecord }
   | { type: 'error'; code: string; message: string; hint?: string };
+
+/** The one IPC message a parent may send its daemon (see DaemonConfig.awaitData). */
+export interface DataPlacedMessage {
+  type: 'data-placed';
+}
 
 export const DAEMON_CONFIG_ENV = 'PPG_DAEMON_CONFIG';
 

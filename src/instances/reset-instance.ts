@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import type { InstanceRecord } from '../state/instance-record.js';
+import { makeSpare, takeSpare } from '../state/spare-copy.js';
 import { isStagingName, stagingPathFor } from '../state/staging.js';
 import { instancePaths, templatesDir } from '../state/state-paths.js';
 import { swapDatabaseFolders } from './data-folders.js';
@@ -25,14 +26,16 @@ export interface ResetResult {
  * the shadow database) unless `database` names one. A running instance is reset in place: its clients
  * get FATAL 57P01 as at a Postgres shutdown, the database folders are swapped while its server is held,
  * and the main database is made again from the template as the server goes on (another database is made
- * here, before the hold, so the hold is only renames). The old data is removed only once the new is in place.
+ * here, before the hold, so the hold is only renames). The main database's copy is ready-made when the
+ * template has a spare (spare-copy.ts): the server then only opens it. The old data is removed, and the
+ * next spare made, once the new is in place, while a running server already reopens.
  */
 export async function resetInstance(root: string, instance: string, env: NodeJS.ProcessEnv, database?: string): Promise<ResetResult> {
   await assertInstanceExists(root, instance);
   const paths = instancePaths(root, instance);
   // Loaded here: the data-directory code is the server's, and light commands must not load it.
   const { databaseDirName } = await import('../server/database-registry.js');
-  const { createDataDirFromTemplate, isDataDir } = await import('../server/data-template.js');
+  const { createDataDirFromTemplate, ensureTemplate, isDataDir } = await import('../server/data-template.js');
   const replacement = stagingPathFor(paths.data);
   try {
     await mkdir(replacement, { recursive: true });
@@ -48,12 +51,14 @@ export async function resetInstance(root: string, instance: string, env: NodeJS.
       await createDataDirFromTemplate(templatesDir(root), path.join(replacement, dir), name);
       only = [dir];
     }
+    const template = database === undefined ? await ensureTemplate(templatesDir(root)) : null;
+    if (template) await takeSpare(template, path.join(replacement, databaseDirName(MAIN)));
     const { result: removeOld, live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate', shadow: database === undefined }, async () => {
       const removeData = await swapDatabaseFolders(paths.data, replacement, only);
       const removeShadow = database === undefined ? await swapDatabaseFolders(paths.shadowData, replacement) : async () => undefined;
       return () => Promise.all([removeData(), removeShadow()]);
     });
-    await removeOld();
+    await Promise.all([removeOld(), template ? makeSpare(template) : undefined]);
     return { databases: database === undefined ? 'all' : [database], live, restarted };
   } finally {
     await rm(replacement, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import { copyTree } from '../state/copy-tree.js';
+import { makeSpare, takeSpare } from '../state/spare-copy.js';
 import { isValidName } from '../state/instance-name.js';
 import type { InstanceRecord } from '../state/instance-record.js';
 import { stagingPathFor } from '../state/staging.js';
@@ -91,6 +92,8 @@ export async function saveSnapshot(root: string, instance: string, name: string,
     const info: SnapshotInfo = { name, instance, createdAt: new Date().toISOString(), sizeBytes: await folderBytes(path.join(staging, 'data')) };
     await writeFile(path.join(staging, 'snapshot.json'), `${JSON.stringify({ createdAt: info.createdAt, sizeBytes: info.sizeBytes }, null, 2)}\n`);
     await rename(staging, paths.dir);
+    // The next restore (or branch) of it takes this copy instead of copying while the user waits.
+    await makeSpare(paths.data);
     return { snapshot: info, live, restarted };
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -99,7 +102,9 @@ export async function saveSnapshot(root: string, instance: string, name: string,
 
 /**
  * Replaces the instance's databases with the snapshot's. The copy is made beside the current data before
- * anything is held, then swapped in with renames; the old data is deleted only after the swap.
+ * anything is held (or is the snapshot's spare copy, spare-copy.ts, taken with a rename), then swapped in
+ * with renames; the old data is deleted, and the next spare made, only after the swap, while a running
+ * instance already reopens its databases.
  */
 export async function restoreSnapshot(root: string, instance: string, name: string, env: NodeJS.ProcessEnv): Promise<SnapshotChange> {
   await assertInstanceExists(root, instance);
@@ -107,10 +112,10 @@ export async function restoreSnapshot(root: string, instance: string, name: stri
   const data = instancePaths(root, instance).data;
   const staging = stagingPathFor(data);
   try {
-    await copyTree(paths.data, staging);
+    if (!(await takeSpare(paths.data, staging))) await copyTree(paths.data, staging);
     await mkdir(data, { recursive: true });
     const { result: removeOld, live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate' }, () => swapDatabaseFolders(data, staging));
-    await removeOld();
+    await Promise.all([removeOld(), makeSpare(paths.data)]);
     return { snapshot: info, live, restarted };
   } finally {
     await rm(staging, { recursive: true, force: true });

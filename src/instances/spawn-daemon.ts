@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DAEMON_CONFIG_ENV, isDaemonMessage, type DaemonConfig, type DaemonMessage } from '../daemon/daemon-messages.js';
+import { DAEMON_CONFIG_ENV, isDaemonMessage, type DaemonConfig, type DaemonMessage, type DataPlacedMessage } from '../daemon/daemon-messages.js';
 import { rotateLogIfLarge } from './daemon-log.js';
 import type { InstancePaths } from '../state/state-paths.js';
 import { terminateProcess } from '../state/terminate-process.js';
@@ -18,6 +18,7 @@ export async function spawnDaemon(
   config: DaemonConfig,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  dataPlaced?: Promise<void>,
 ): Promise<DaemonMessage> {
   await rotateLogIfLarge(paths);
   const logFd = openSync(paths.log, 'a');
@@ -28,7 +29,7 @@ export async function spawnDaemon(
       // Not the project folder: a daemon must not pin a folder the user may move or delete.
       cwd: paths.dir,
       stdio: ['ignore', logFd, logFd, 'ipc'],
-      env: { ...env, [DAEMON_CONFIG_ENV]: JSON.stringify(config) },
+      env: { ...env, [DAEMON_CONFIG_ENV]: JSON.stringify(dataPlaced ? { ...config, awaitData: true } : config) },
       // Flags of the calling process (a test runner's loaders, --inspect) must not leak into a daemon.
       execArgv: [],
     });
@@ -36,6 +37,16 @@ export async function spawnDaemon(
     closeSync(logFd);
   }
   const daemon = child;
+  // A daemon told to await its data starts once it is in place; if it never will be, closing the channel
+  // ends it (it then exits without claiming anything, which answers this call with DAEMON_EXITED).
+  dataPlaced?.then(
+    () => {
+      if (daemon.connected) daemon.send({ type: 'data-placed' } satisfies DataPlacedMessage, () => undefined);
+    },
+    () => {
+      if (daemon.connected) daemon.disconnect();
+    },
+  );
   const answer = await new Promise<DaemonMessage | 'timeout'>((resolve) => {
     const timer = setTimeout(() => resolve('timeout'), timeoutMs);
     daemon.once('message', (message) => {

@@ -22,6 +22,11 @@ export interface StartRequest {
   env: NodeJS.ProcessEnv;
   /** Progress for people (stderr), e.g. that a first start builds the template. */
   onNotice?: ((line: string) => void) | undefined;
+  /**
+   * The instance's data is still being made (`ppg dev branch`): the daemon is forked at once and boots,
+   * but claims the instance and opens its data only when this resolves; a rejection ends it unstarted.
+   */
+  dataPlaced?: Promise<void> | undefined;
 }
 
 export const FIRST_START_NOTICE = 'first start: preparing the PGlite template (a few seconds, once per PGlite version)…';
@@ -145,7 +150,7 @@ export async function startDetached(request: StartRequest): Promise<StartResult>
 
   const config = daemonConfigFor(request);
   if (await templatesMissing(request.stateRoot)) request.onNotice?.(FIRST_START_NOTICE);
-  const answer = await spawnDaemon(paths, config, request.env, timeoutMs);
+  const answer = await spawnDaemon(paths, config, request.env, timeoutMs, request.dataPlaced);
   if (answer.type === 'ready') {
     return { record: asRunning({ ...view, record: answer.record }), alreadyRunning: false, recovered: view.status === 'crashed' };
   }
