@@ -8,6 +8,8 @@
  *   --round-trips N / BENCH_ROUND_TRIPS sequential `select 1` round trips (default 2000)
  *   --data-mb N     / BENCH_DATA_MB    data in the instance that reset, snapshot restore and branch run on
  *                                      (default 100; 50 with --quick)
+ *   --workflow      / BENCH_WORKFLOW=1 only the workflow rows of issue #11 (test databases, reset, snapshot
+ *                                      restore, branch): no start-up, select 1, wire or pgbench rounds
  *   --load          / BENCH_LOAD=1     instead of the above: the load-and-churn run (load-churn.ts), --duration
  *                                      seconds (default 60) with --clients N connections (default 200)
  */
@@ -21,6 +23,7 @@ export interface BenchOptions {
   load: boolean;
   clients: number;
   workflowDataMb: number;
+  workflowOnly: boolean;
 }
 
 function flagValue(argv: readonly string[], name: string): string | undefined {
@@ -42,7 +45,7 @@ function positiveNumber(text: string | undefined, what: string): number | undefi
 }
 
 export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const known = new Set(['--duration', '--rounds', '--quick', '--json', '--no-native', '--round-trips', '--load', '--clients', '--data-mb', '--help']);
+  const known = new Set(['--duration', '--rounds', '--quick', '--json', '--no-native', '--round-trips', '--load', '--clients', '--data-mb', '--workflow', '--help']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.split('=')[0] as string)) throw new Error(`unknown option ${arg}`);
   }
@@ -63,7 +66,8 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     native: !(argv.includes('--no-native') || truthy(env.BENCH_NO_NATIVE)),
     roundTrips: Math.round(roundTrips ?? (quick ? 500 : 2000)),
     workflowDataMb: Math.round(dataMb ?? (quick ? 50 : 100)),
+    workflowOnly: argv.includes('--workflow') || truthy(env.BENCH_WORKFLOW),
   };
 }
 
-export const USAGE = `usage: npm run bench -- [--duration S] [--rounds N] [--quick] [--json] [--no-native] [--round-trips N] [--data-mb N] [--load [--clients N]]`;
+export const USAGE = `usage: npm run bench -- [--duration S] [--rounds N] [--quick] [--json] [--no-native] [--round-trips N] [--data-mb N] [--workflow] [--load [--clients N]]`;

@@ -76,8 +76,11 @@ async function run(options: BenchOptions): Promise<void> {
     return server.startMs;
   });
 
-  // The servers the throughput and latency figures run against, each in its own process.
-  const ppgMain: PpgServerProcess | null = await attempt('start ppg-dev server', () => startPpgServer(path.join(tempDir, 'ppg', 'main'), templateCacheDir));
+  // The servers the throughput and latency figures run against, each in its own process. --workflow needs
+  // only native PostgreSQL (the test-database reference); its figures run on `ppg dev` instances.
+  const ppgMain: PpgServerProcess | null = options.workflowOnly
+    ? null
+    : await attempt('start ppg-dev server', () => startPpgServer(path.join(tempDir, 'ppg', 'main'), templateCacheDir));
   let nativeMain: NativeServer | null = null;
   if (native) {
     const install = native;
@@ -90,7 +93,7 @@ async function run(options: BenchOptions): Promise<void> {
     });
   }
   const urls: SideUrls = { ppg: ppgMain?.url ?? null, native: nativeMain?.url ?? null };
-  if (pgbench) {
+  if (pgbench && !options.workflowOnly) {
     for (const side of ['ppg', 'native'] as const) {
       const url = urls[side];
       if (url) oneOffs.pgbenchInitMs[side] = await attempt(`${side} pgbench -i -s 1`, () => initPgbench(pgbench, url));
@@ -99,7 +102,7 @@ async function run(options: BenchOptions): Promise<void> {
 
   const workloads = pgbenchWorkloads(options.durationSeconds);
   const rounds: RoundResult[] = [];
-  for (let round = 1; round <= options.rounds; round++) {
+  for (let round = 1; round <= (options.workflowOnly ? 0 : options.rounds); round++) {
     const result: RoundResult = { round, startup: null, select1: null, pgbench: null, wire: null, nativeRawSelect1: null };
     rounds.push(result);
     result.startup = await measureStartup(ctx, round);
@@ -140,6 +143,7 @@ async function run(options: BenchOptions): Promise<void> {
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
   const lines = [
     '',
+    ...(options.workflowOnly ? ['--workflow: only the workflow rows ran (the other rows say n/a)'] : []),
     `ppg-dev benchmark — ${options.rounds} round(s), pgbench ${options.durationSeconds} s per run, ${options.roundTrips} sequential round trips${options.quick ? ' (--quick)' : ''}${options.rounds > 1 ? '; figures are medians over rounds' : ''}`,
     `machine: ${environment.cpus} CPUs, load average ${load(loadBefore)} before / ${load(loadAfter)} after (1/5/15 min); Node ${process.version}; ${environment.pgbenchVersion ?? 'no pgbench'}`,
     '',

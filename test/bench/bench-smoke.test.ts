@@ -47,6 +47,9 @@ describe('bench options and helpers', () => {
     expect(parseBenchOptions(['--quick'], {})).toMatchObject({ workflowDataMb: 50 });
     expect(parseBenchOptions(['--quick', '--data-mb', '20'], {})).toMatchObject({ workflowDataMb: 20 });
     expect(parseBenchOptions([], { BENCH_DATA_MB: '30' })).toMatchObject({ workflowDataMb: 30 });
+    expect(parseBenchOptions([], {})).toMatchObject({ workflowOnly: false });
+    expect(parseBenchOptions(['--workflow'], {})).toMatchObject({ workflowOnly: true });
+    expect(parseBenchOptions([], { BENCH_WORKFLOW: '1' })).toMatchObject({ workflowOnly: true });
   });
 
   it('warm hand-out target: at most 100 ms and faster than native CREATE DATABASE … TEMPLATE', () => {
