@@ -10,6 +10,8 @@ import type { Batch, BatchEnd } from './pending-batch.js';
 import { SessionStatements } from './session-statements.js';
 import { applySessionSettings, captureSessionSettings, durationSettingMs, settingsSwitchSql, type SettingsHolder } from './session-settings.js';
 import type { StatementEffects } from './statement-rewrite.js';
+import { signalShortcut, type SignalCall } from './signal-shortcut.js';
+import { markTempUser, switchTempObjects, usesTemp } from './temp-objects.js';
 import { concatBytes, errorResponse, readyForQuery, type ErrorFields, type TransactionStatus } from './wire-messages.js';
 
 /**
@@ -78,11 +80,15 @@ export class BatchRunner<S extends BatchSession> {
   /** Runs `batch` once the engine is ours (at once, beside its owner, or after waiting in line). */
   run(batch: Batch): Promise<void> | void {
     if (batch.extensionFiles) this.wantsExtensionFiles = true;
+    if (batch.effects.some((e) => e.temp)) markTempUser(this.session);
     const scheduler = this.engine.scheduler;
     const session = this.session;
     const queued = () => this.waitForEngine(batch.end).then((ok) => (ok ? this.execute(batch) : undefined));
     if (scheduler.take(session)) return this.execute(batch);
-    if (batch.end === 'sync' && isParseOnly(batch.parts)) {
+    const shortcut = this.transactionStatus === 'I' && !this.midExtended ? signalShortcut(batch.parts) : null;
+    if (shortcut) return this.answerSignal(batch, shortcut.call, shortcut.reply);
+    // Beside another client, names would resolve among that client's temp objects.
+    if (batch.end === 'sync' && isParseOnly(batch.parts) && !usesTemp(session)) {
       return (async () => {
         // Our prepared statements must be those of the running engine: restorePrepared runs in our own batch.
         const route = await scheduler.routeParseOnly(session, () => !this.engine.isDead && this.statements.isCurrent(this.engine.generation));
@@ -214,11 +220,24 @@ export class BatchRunner<S extends BatchSession> {
   private async prepareEngine(usesUnnamed: boolean): Promise<void> {
     const { engine, session } = this;
     if (!this.statements.isCurrent(engine.generation)) await this.restorePrepared();
+    await switchTempObjects(engine, session, this.options.log);
     await applySessionSettings(engine, session, this.options.log);
     if (usesUnnamed && !engine.holdsUnnamedStatementOf(session) && this.statements.lastUnnamedParse) {
       // Another client replaced the shared unnamed statement since we parsed ours: parse it again.
       await engine.exec(this.statements.lastUnnamedParse);
     }
+  }
+
+  /** See signal-shortcut.ts: answered here while the engine serves someone else. */
+  private answerSignal(batch: Batch, call: SignalCall, reply: Uint8Array): void {
+    if (batch.parsesUnnamed) {
+      // The engine never saw this Parse: a later Bind of the unnamed statement must parse it first.
+      this.statements.lastUnnamedParse = batch.parsesUnnamed;
+      this.engine.forgetUnnamedStatementOf(this.session);
+    }
+    this.session.write(reply);
+    if (call.live) this.options.signalBackend(call.kind, call.pid);
+    this.session.idle();
   }
 
   /** See parse-beside.ts. Returns false if the engine was stopped meanwhile (the batch then waits in line). */

@@ -9,13 +9,18 @@ import {
 } from './wire-messages.js';
 
 /**
- * The pre-session part of a connection: SSLRequest, StartupMessage and SCRAM authentication are done by
+ * The pre-session part of a connection: SSLRequest, StartupMessage and SCRAM (or MD5) authentication are done by
  * pg-gateway; around it we answer what it does not (GSSENCRequest, CancelRequest, bad startup packets),
  * make its SCRAM failure code standard (28P01), and take the socket back once the client is authenticated.
  */
 export interface HandshakeOptions {
   /** The SCRAM verifier a login as `username` to `database` is checked against. */
   scramFor(username: string, database: string): Promise<ScramSha256Data>;
+  /**
+   * md5(password || username) in hex when the role's stored password is MD5: such a role logs in by MD5,
+   * as under pg_hba `md5` (which runs SCRAM for SCRAM passwords); null for everyone else.
+   */
+  md5For(username: string, database: string): Promise<string | null>;
   onCancelRequest(pid: number, secret: number): void;
   /** Postgres' authentication_timeout. */
   timeoutMs: number;
@@ -195,6 +200,11 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
         method: 'scram-sha-256',
         getScramSha256Data: ({ username }, state) => options.scramFor(username, state.clientParams?.database || username),
       },
+      async onStartup(state) {
+        const params = state.clientParams;
+        const hash = params ? await options.md5For(params.user, params.database || params.user) : null;
+        if (hash) connection.options.auth = { method: 'md5', getPreHashedPassword: () => hash };
+      },
       onMessage(message, state) {
         if (state.step === 'AwaitingInitialMessage') {
           const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
@@ -229,7 +239,8 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
           return undefined;
         }
         // The first password message of SCRAM is the SASLInitialResponse; pg-gateway trusts its lengths.
-        const problem = state.step === 'PerformingAuthentication' && passwordMessages++ === 0 ? saslInitialResponseError(message) : null;
+        const scram = connection.options.auth.method === 'scram-sha-256';
+        const problem = scram && state.step === 'PerformingAuthentication' && passwordMessages++ === 0 ? saslInitialResponseError(message) : null;
         if (problem) {
           fatal(socket, '08P01', problem);
           finish(null);

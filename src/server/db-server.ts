@@ -10,7 +10,7 @@ import { ClientSession, type DatabaseCommand, type SessionHost } from './client-
 import { performHandshake } from './connection-handshake.js';
 import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
-import { parseScramVerifier } from './engine-roles.js';
+import { md5HashOf, parseScramVerifier, type RoleRecord } from './engine-roles.js';
 import { holdEngines, QuiesceGate, type QuiesceMode } from './server-quiesce.js';
 import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
 
@@ -145,13 +145,20 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
    * target database lacks is looked up in the main database. A login to a database that does not exist
    * checks the main database's roles (and then gets 3D000, as in Postgres).
    */
-  const scramFor = async (username: string, database: string): Promise<ScramSha256Data> => {
-    if (username === user) return scram;
+  const loginRole = async (username: string, database: string): Promise<RoleRecord | undefined> => {
     const role = await openPastGate(async () => {
       const target = await registry.open(database).catch(() => null);
       return target?.role(username) ?? (await registry.open(MAIN_DATABASE))?.role(username);
     });
-    return (role?.canLogin && parseScramVerifier(role.password)) || decoy;
+    return role?.canLogin ? role : undefined;
+  };
+  const scramFor = async (username: string, database: string): Promise<ScramSha256Data> => {
+    if (username === user) return scram;
+    return parseScramVerifier((await loginRole(username, database))?.password ?? null) || decoy;
+  };
+  const md5For = async (username: string, database: string): Promise<string | null> => {
+    if (username === user) return null;
+    return md5HashOf((await loginRole(username, database))?.password ?? null);
   };
 
   // Quiescing (DbServer.quiesce): whoever opens an engine or changes the databases passes the gate first
@@ -223,6 +230,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     authenticating++;
     const handshake = await performHandshake(socket, {
       scramFor,
+      md5For,
       timeoutMs: options.authenticationTimeoutMs ?? AUTHENTICATION_TIMEOUT_MS,
       tls: secureContext,
       onCancelRequest: (pid, secret) => {

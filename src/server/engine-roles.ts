@@ -47,3 +47,9 @@ export function parseScramVerifier(stored: string | null): { salt: string; itera
   if (!match) return null;
   return { iterations: Number(match[1]), salt: match[2]!, storedKey: match[3]!, serverKey: match[4]! };
 }
+
+/** The hex hash of a stored `md5<md5(password || username)>`; null for anything else (SCRAM, none). */
+export function md5HashOf(stored: string | null): string | null {
+  const match = /^md5([0-9a-f]{32})$/.exec(stored ?? '');
+  return match ? match[1]! : null;
+}

@@ -9,6 +9,7 @@ import { EngineExtensions } from './engine-extensions.js';
 import type { CompiledWasm } from './engine-protocol.js';
 import { bundleTarball } from './extension-catalog.js';
 import { proxySettingStartParams, SHOW_DURATION_FUNCTION_SQL } from './proxy-settings.js';
+import { TEMP_OBJECTS_SQL } from './temp-objects.js';
 import { BACKEND, queryMessage, readCString, startupMessage } from './wire-messages.js';
 
 /** Opening one database's PGlite, with the settings and extension files it needs. Runs in the engine worker. */
@@ -118,7 +119,7 @@ export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Pr
  * creates them again after such a batch (mayDropSessionFunctions).
  */
 export function installSessionFunctions(db: PGlite): void {
-  db.execProtocolRawSync(queryMessage(`${BACKEND_FUNCTIONS_SQL}; ${SHOW_DURATION_FUNCTION_SQL}`));
+  db.execProtocolRawSync(queryMessage(`${BACKEND_FUNCTIONS_SQL}; ${SHOW_DURATION_FUNCTION_SQL}; ${TEMP_OBJECTS_SQL}`));
 }
 
 const DISCARD = /\bdiscard\b/i;

@@ -102,6 +102,7 @@ export type StatementKind =
   | { kind: 'execute'; name: SqlWord }
   | { kind: 'deallocate'; name: SqlWord | 'all' }
   | { kind: 'discard-all' }
+  | { kind: 'discard-temp' }
   | { kind: 'copy-from-stdin' }
   /** `template` is set for `TEMPLATE x` other than template0/template1 (those mean a fresh database here). */
   | { kind: 'create-database'; name: string; template?: string }
@@ -152,8 +153,11 @@ export function classifyStatement(sql: string, statement: SqlStatement): Stateme
       if (!name) return { kind: 'other' };
       return !name.quoted && name.value === 'all' ? { kind: 'deallocate', name: 'all' } : { kind: 'deallocate', name };
     }
-    case 'discard':
-      return word(statement, 1) === 'all' ? { kind: 'discard-all' } : { kind: 'other' };
+    case 'discard': {
+      const what = word(statement, 1);
+      if (what === 'all') return { kind: 'discard-all' };
+      return what === 'temp' || what === 'temporary' ? { kind: 'discard-temp' } : { kind: 'other' };
+    }
     case 'copy':
       return /\bfrom\s+stdin\b/i.test(text()) ? { kind: 'copy-from-stdin' } : { kind: 'other' };
     case 'create':

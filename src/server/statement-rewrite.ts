@@ -1,5 +1,6 @@
 import { mentionsBackendFunctions, rewriteBackendFunctions, type BackendContext } from './backend-functions.js';
 import type { DatabaseCommand } from './client-session.js';
+import { DISCARD_OWN_TEMP_SQL, mentionsTemp } from './temp-objects.js';
 import { engineSettingName, PROXY_SETTINGS, showProxySettingSql } from './proxy-settings.js';
 import { classifyStatement, mayNeedRewrite, quoteIdent, splitStatements, type SqlStatement } from './sql-statements.js';
 import type { ErrorFields } from './wire-messages.js';
@@ -25,6 +26,8 @@ export interface StatementEffects {
    * or LOADs a library: the engine needs the extension files before it runs (engine-extensions.ts).
    */
   extensionFiles?: true;
+  /** The text mentions temporary objects: the client's are switched in and out from now on (temp-objects.ts). */
+  temp?: true;
 }
 
 export interface RewriteContext extends BackendContext {
@@ -43,12 +46,15 @@ export interface Rewrite {
 const NO_EFFECTS: StatementEffects = Object.freeze({
   settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false,
 }) as StatementEffects;
+const TEMP_ONLY: StatementEffects = Object.freeze({ ...NO_EFFECTS, temp: true }) as StatementEffects;
 
 export function rewriteQueryText(clientSql: string, context: RewriteContext): Rewrite {
   const sql = mentionsBackendFunctions(clientSql) ? rewriteBackendFunctions(clientSql, context) : clientSql;
-  if (!mayNeedRewrite(sql)) return { sql, effects: NO_EFFECTS };
+  const temp = mentionsTemp(clientSql);
+  if (!mayNeedRewrite(sql)) return { sql, effects: temp ? TEMP_ONLY : NO_EFFECTS };
   const statements = splitStatements(sql);
   const effects: StatementEffects = { settings: false, prepared: [], deallocated: [], listen: [], unlisten: [], copyFromStdin: false };
+  if (temp) effects.temp = true;
   const edits: { start: number; end: number; text: string }[] = [];
   if (/extension/i.test(sql)) effects.extensionFiles = true;
   for (const statement of statements) {
@@ -96,6 +102,10 @@ export function rewriteQueryText(clientSql: string, context: RewriteContext): Re
         effects.settings = true;
         effects.deallocated.push(...context.statementNames);
         effects.unlisten.push('*');
+        break;
+      case 'discard-temp':
+        // The engine's one pg_temp holds every client's objects; the client's DISCARD TEMP drops its own.
+        edits.push({ start: statement.start, end: statement.end, text: DISCARD_OWN_TEMP_SQL });
         break;
       case 'copy-from-stdin':
         if (statements.length > 1) {

@@ -30,6 +30,7 @@ export const FRONTEND = {
 /** What the server sends, by message name. */
 export const BACKEND = {
   BackendKeyData: 0x4b, // K
+  BindComplete: 0x32, // 2
   CloseComplete: 0x33, // 3
   CommandComplete: 0x43, // C
   CopyData: 0x64, // d
@@ -39,9 +40,11 @@ export const BACKEND = {
   NegotiateProtocolVersion: 0x76, // v
   NoticeResponse: 0x4e, // N
   NotificationResponse: 0x41, // A
+  ParameterDescription: 0x74, // t
   ParameterStatus: 0x53, // S
   ParseComplete: 0x31, // 1
   ReadyForQuery: 0x5a, // Z
+  RowDescription: 0x54, // T
 } as const;
 
 /** What a Describe or Close names: a prepared statement or a portal. */

@@ -47,7 +47,9 @@ describe('classifyStatement', () => {
     ['DISCARD ALL', { kind: 'discard-all' }],
     ["LOAD 'auto_explain'", { kind: 'load' }],
     ['create extension citext', { kind: 'other' }],
-    ['discard temp', { kind: 'other' }],
+    ['discard temp', { kind: 'discard-temp' }],
+    ['DISCARD TEMPORARY', { kind: 'discard-temp' }],
+    ['discard plans', { kind: 'other' }],
     ['prepare transaction \'x\'', { kind: 'other' }],
     ['/* c */ -- d\n  set x = 1', { kind: 'set' }],
   ])('%j', (sql, expected) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rewriteQueryText } from '../../src/server/statement-rewrite.js';
+import { DISCARD_OWN_TEMP_SQL, tempSwitchSql } from '../../src/server/temp-objects.js';
 
 const context = (names: string[] = [], neighbours = false) => ({
   namePrefix: 'ppg7_',
@@ -28,6 +29,18 @@ describe('rewriteQueryText', () => {
     ['select idle_session_timeout from t', 'select idle_session_timeout from t'],
   ])('%j → %j', (sql, expected) => {
     expect(rewriteQueryText(sql, context()).sql).toBe(expected);
+  });
+
+  it("turns DISCARD TEMP into a drop of the client's own temp objects, and flags text that mentions temp objects", () => {
+    const discard = rewriteQueryText('select 1; DISCARD TEMP', context());
+    expect(discard.sql).toBe(`select 1;${DISCARD_OWN_TEMP_SQL}`);
+    expect(discard.effects.temp).toBe(true);
+    for (const sql of ['create temp table t (x int)', 'CREATE LOCAL TEMPORARY VIEW v AS select 1', 'select * into temp t2 from t', 'create table pg_temp.x (y int)', 'select 1 from pg_temp.x']) {
+      expect(rewriteQueryText(sql, context()).effects.temp, sql).toBe(true);
+    }
+    for (const sql of ['select temperature, tempo from weather', 'select abalance from pgbench_accounts where aid = $1', "select 'x' as contemporary"]) {
+      expect(rewriteQueryText(sql, context()).effects.temp, sql).toBeUndefined();
+    }
   });
 
   it('limits DEALLOCATE ALL to the client\'s own statements', () => {
@@ -92,5 +105,18 @@ describe('pg_backend_pid, pg_cancel_backend, pg_terminate_backend', () => {
     ['select my_pg_backend_pid(), pg_backend_pid', 'select my_pg_backend_pid(), pg_backend_pid'],
   ])('%j → %j', (sql, expected) => {
     expect(rewriteQueryText(sql, context()).sql).toBe(expected);
+  });
+});
+
+describe('tempSwitchSql', () => {
+  it.each([
+    // No client of the engine uses temp objects: nothing ever runs (the cost for such clients is nil).
+    [null, null, null],
+    [7, 7, null],
+    [7, null, 'SELECT pg_temp.ppg_temp_switch(7, NULL)'],
+    [null, 8, 'SELECT pg_temp.ppg_temp_switch(NULL, 8)'],
+    [7, 8, 'SELECT pg_temp.ppg_temp_switch(7, 8)'],
+  ])('in place %j, next %j → %j', (current, next, expected) => {
+    expect(tempSwitchSql(current, next)).toBe(expected);
   });
 });

@@ -59,4 +59,32 @@ describe('backend functions', () => {
     await holder.query('commit');
     expect((await waiter.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
   });
+
+  it('pg_cancel_backend($1) from another connection stops a running statement at once: the call does not wait behind it', async () => {
+    const victim = await shared.bag.connect();
+    const killer = await shared.bag.connect();
+    const sleeping = rejectionOf(victim.query('select pg_sleep(60)'));
+    await waitFor(() => shared.srv.server.runningStatements() > 0, 20_000, 'the sleep to run in the engine');
+    // Without the answer outside the engine this call would wait the full 60 s (beyond the test's timeout).
+    expect((await killer.query('select pg_cancel_backend($1) as ok', [pidOf(victim)])).rows).toEqual([{ ok: true }]);
+    expect((await sleeping).code).toBe('57014');
+    expect((await victim.query('select 1 as again')).rows).toEqual([{ again: 1 }]);
+  }, 40_000);
+
+  it('pg_terminate_backend(pid) as a simple query ends a client that holds the database in a transaction, and a dead pid answers false with the warning, both at once', async () => {
+    const holder = await shared.bag.connect();
+    const killer = await shared.bag.connect();
+    const warnings: string[] = [];
+    killer.on('notice', (notice) => warnings.push(notice.message));
+    await holder.query('begin');
+    await holder.query('create table held_by_holder (x int)');
+    expect((await killer.query('select pg_terminate_backend(999999)')).rows).toEqual([{ pg_terminate_backend: false }]);
+    await waitFor(() => warnings.length > 0, 5_000, 'the warning');
+    expect(warnings).toEqual(['PID 999999 is not a PostgreSQL backend process']);
+    expect((await killer.query(`select pg_terminate_backend(${pidOf(holder)}) as "Gone"`)).rows).toEqual([{ Gone: true }]);
+    await waitFor(() => holder.errors.length > 0, 10_000, 'the holder to get its FATAL');
+    expect((holder.errors[0] as Error & { code?: string }).code).toBe('57P01');
+    // The holder's transaction was rolled back and the database is free again.
+    expect((await killer.query("select to_regclass('held_by_holder') as t")).rows).toEqual([{ t: null }]);
+  }, 40_000);
 });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { rejectionOf } from './async-checks.js';
 import { useSharedServer } from './shared-server.js';
@@ -35,6 +36,31 @@ describe('roles and passwords', () => {
     expect((await rejectionOf(connectAs('nobody', 'wonderland'))).code).toBe('28P01');
     // The configured user keeps working.
     expect((await admin.query('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
+  });
+
+  it('a role whose stored password is MD5 logs in by MD5 (as under pg_hba md5), with postgres.js and pg; a wrong password gets 28P01', async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("set password_encryption = 'md5'");
+    await admin.query("create role old_timer login password 'hash-me'");
+    await admin.query('reset password_encryption');
+    expect((await admin.query("select left(rolpassword, 3) as kind from pg_authid where rolname = 'old_timer'")).rows).toEqual([{ kind: 'md5' }]);
+    const viaPg = await connectAs('old_timer', 'hash-me');
+    try {
+      expect((await viaPg.query('select current_user as who')).rows).toEqual([{ who: 'old_timer' }]);
+    } finally {
+      await viaPg.end();
+    }
+    const viaPostgresJs = postgres(urlAs('old_timer', 'hash-me'), { max: 1, onnotice: () => undefined });
+    try {
+      expect((await viaPostgresJs`select current_user as who`)[0]).toEqual({ who: 'old_timer' });
+    } finally {
+      await viaPostgresJs.end({ timeout: 5 });
+    }
+    expect((await rejectionOf(connectAs('old_timer', 'wrong'))).code).toBe('28P01');
+    // SCRAM roles are unaffected.
+    await admin.query("create role new_timer login password 'scram-me'");
+    const scram = await connectAs('new_timer', 'scram-me');
+    await scram.end();
   });
 
   it('a role made in the main database logs in to another database too (roles are cluster-wide in Postgres)', async () => {
