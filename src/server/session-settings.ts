@@ -73,9 +73,12 @@ export async function applySessionSettings<S extends SettingsHolder>(engine: Eng
   engine.recordSettings(session, session.settings);
 }
 
+const ROLE_SETTING_QUERY = "SELECT 'role', current_setting('role') WHERE current_setting('role') <> 'none'";
+
 /** Reads the session-level settings back from the engine after `session` changed them. */
 export async function captureSessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S): Promise<void> {
-  const rows = dataRows(await engine.execQuery(`SELECT lower(name), setting FROM pg_settings WHERE source = 'session' UNION ALL ${proxySettingsQuery()}`));
+  // pg_settings leaves out `role` (GUC_NO_SHOW_ALL): without it here, the next switch would not reset it.
+  const rows = dataRows(await engine.execQuery(`SELECT lower(name), setting FROM pg_settings WHERE source = 'session' UNION ALL ${ROLE_SETTING_QUERY} UNION ALL ${proxySettingsQuery()}`));
   session.settings = new Map(rows
     .filter(([name, value]) => !(PROXY_SETTINGS.has(name ?? '') && value === '0'))
     .map(([name, value]) => [name ?? '', value ?? '']));

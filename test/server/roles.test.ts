@@ -114,4 +114,20 @@ describe('roles and passwords', () => {
       await carol.end();
     }
   });
+
+  it("a role's client that changes its own settings still runs as its role afterwards (the settings read back keep the role)", async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("create role frank login password 'f'");
+    const frank = await connectAs('frank', 'f');
+    try {
+      await frank.query("set search_path = public");
+      await frank.query("select set_config('application_name', 'franks-app', false)");
+      // Another client runs between frank's statements, so the engine switches settings both ways.
+      expect((await admin.query('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
+      expect((await frank.query('select current_user as who, current_setting($1) as app', ['application_name'])).rows).toEqual([{ who: 'frank', app: 'franks-app' }]);
+      expect((await admin.query('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
+    } finally {
+      await frank.end();
+    }
+  });
 });
