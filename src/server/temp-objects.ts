@@ -35,11 +35,12 @@ const IN_PLACE_SQL = `
 
 /**
  * The functions and the name table, made in the engine's session next to the other server functions
- * (pglite-open.ts installs them at open and after a DISCARD).
+ * (pglite-open.ts installs them at open and after a DISCARD). They run as their owner, the superuser: the
+ * switch runs under whichever client's role was last in place, and the objects belong to several roles.
  */
 export const TEMP_OBJECTS_SQL = `
 CREATE TEMP TABLE IF NOT EXISTS ppg_temp_names (relid oid NOT NULL, owner int NOT NULL, name name NOT NULL, alter_kind text NOT NULL, drop_kind text NOT NULL);
-CREATE OR REPLACE FUNCTION pg_temp.ppg_temp_switch(away int, back int) RETURNS void LANGUAGE plpgsql AS $ppg$
+CREATE OR REPLACE FUNCTION pg_temp.ppg_temp_switch(away int, back int) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $ppg$
 DECLARE r record;
 BEGIN
   IF away IS NOT NULL THEN
@@ -56,7 +57,7 @@ BEGIN
     END LOOP;
   END IF;
 END $ppg$;
-CREATE OR REPLACE FUNCTION pg_temp.ppg_temp_drop(owner int) RETURNS void LANGUAGE plpgsql AS $ppg$
+CREATE OR REPLACE FUNCTION pg_temp.ppg_temp_drop(owner int) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $ppg$
 DECLARE r record;
 BEGIN
   IF owner IS NULL THEN

@@ -155,4 +155,21 @@ describe('temporary objects per client', () => {
     expect((await b.query('select count(*)::int as n from after_restart')).rows).toEqual([{ n: 0 }]);
     expect((await a.query('select count(*)::int as n from after_restart')).rows).toEqual([{ n: 1 }]);
   });
+
+  it("a role's client and a superuser's client each keep their own temp table of the same name (objects owned by either are switched)", async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("create role temp_owner login password 't'");
+    const url = new URL(shared.srv.url);
+    url.username = 'temp_owner';
+    url.password = 't';
+    const owner = await shared.bag.connect({ connectionString: url.toString() });
+    await owner.query('create temp table scratch (who text)');
+    await owner.query("insert into scratch values ('owner')");
+    await admin.query('create temp table scratch (who text)');
+    await admin.query("insert into scratch values ('admin')");
+    for (let i = 0; i < 2; i++) {
+      expect((await owner.query('select who, current_user as me from scratch')).rows).toEqual([{ who: 'owner', me: 'temp_owner' }]);
+      expect((await admin.query('select who, current_user as me from scratch')).rows).toEqual([{ who: 'admin', me: 'postgres' }]);
+    }
+  });
 });
