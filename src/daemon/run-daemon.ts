@@ -10,7 +10,9 @@ import {
 } from '../state/instance-record.js';
 import { ensureInstanceDir, instancePaths, templatesDir, type InstancePaths } from '../state/state-paths.js';
 import { processStartTime } from '../state/terminate-process.js';
+import { ensureTemplate } from '../server/data-template.js';
 import { sharedWasmModule } from '../server/engine-worker-url.js';
+import { makeSpare } from '../state/spare-copy.js';
 import { controlSocketPath } from './control-channel.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import type { DaemonConfig } from './daemon-messages.js';
@@ -140,6 +142,9 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
     control = await startControlServer(controlSocketPath(paths.dir), { main: server, shadow: companions.shadow }, log);
     await writeRecord(paths.record, record);
     log(`ready: ${record.url} (pid ${process.pid})`);
+    // `ppg dev reset` takes the template's spare copy as its new main database (a rename, no copy while
+    // the user waits) and makes the next one; this makes the first, once per template cache.
+    ensureTemplate(config.templateCacheDir ?? templatesDir(config.stateRoot)).then(makeSpare).catch(() => undefined);
     const running = server;
     let stopping: Promise<void> | undefined;
     return {
