@@ -12,6 +12,7 @@ import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
 import { md5HashOf, parseScramVerifier, type RoleRecord } from './engine-roles.js';
 import { holdEngines, QuiesceGate, type QuiesceMode } from './server-quiesce.js';
+import { SESSION_AUTHORIZATION } from './session-settings.js';
 import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
 
 /**
@@ -255,10 +256,11 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     }
     if (client.destroyed || closing) return;
     const pid = nextPid++;
-    // Another role's statements run as that role (SET ROLE, re-applied with the client's other settings),
-    // where the database has it; a role only the main database has acts as the configured user there.
+    // Another role's session runs under that role's session authorization (re-applied with the client's
+    // other settings), where the database has it; a role only the main database has acts as the configured
+    // user there.
     const login = handshake.params.user;
-    const params = login && login !== user && engine.role(login) ? { ...handshake.params, role: login } : handshake.params;
+    const params = login && login !== user && engine.role(login) ? { ...handshake.params, [SESSION_AUTHORIZATION]: login } : handshake.params;
     const session = new ClientSession(client, engine, params, pid, randomInt(2 ** 31), sessionHost);
     sessions.set(pid, session);
     session.start();

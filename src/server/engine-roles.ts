@@ -31,13 +31,18 @@ export function mayChangeRoles(bytes: Uint8Array): boolean {
 }
 
 /**
- * Reads pg_authid outside any transaction. A client's SET ROLE may be in force (pg_authid needs a
- * superuser): it is set aside for the read and put back, so the settings the scheduler applied stay true.
+ * Reads pg_authid outside any transaction. A client's session authorization or SET ROLE may be in force
+ * (pg_authid needs a superuser): they are set aside for the read and put back, so the settings the
+ * scheduler applied stay true.
  */
 export function readRoles(db: PGlite): RoleRecord[] {
-  const role = dataRows(db.execProtocolRawSync(queryMessage("SELECT current_setting('role')")))[0]?.[0] ?? 'none';
-  const restore = role === 'none' ? 'RESET ROLE' : `SET ROLE "${role.replace(/"/g, '""')}"`;
-  const out = db.execProtocolRawSync(queryMessage(`RESET ROLE; SELECT rolname, rolpassword, rolcanlogin::text FROM pg_catalog.pg_authid; ${restore}`));
+  const [sessionUser, role] = dataRows(db.execProtocolRawSync(queryMessage("SELECT session_user, current_setting('role')")))[0] ?? [];
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const restore = [
+    sessionUser && sessionUser !== 'postgres' ? `SET SESSION AUTHORIZATION ${quote(sessionUser)}` : '',
+    role && role !== 'none' ? `SET ROLE ${quote(role)}` : '',
+  ].filter(Boolean).join('; ');
+  const out = db.execProtocolRawSync(queryMessage(`SET SESSION AUTHORIZATION postgres; SELECT rolname, rolpassword, rolcanlogin::text FROM pg_catalog.pg_authid${restore ? `; ${restore}` : ''}`));
   return dataRows(out).map(([name, password, canLogin]) => ({ name: name ?? '', password: password ?? null, canLogin: canLogin === 'true' }));
 }
 

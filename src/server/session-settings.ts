@@ -52,10 +52,14 @@ export function settingsFromStartup(params: Record<string, string>, defaults: Re
 export function settingsSwitchSql(applied: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string>): string | null {
   const statements: string[] = [];
   for (const name of applied.keys()) {
-    if (!wanted.has(name)) statements.push(`RESET ${PROXY_SETTINGS.has(name) ? engineSettingName(name) : quoteIdent(name)}`);
+    if (wanted.has(name)) continue;
+    // RESET (and SET … DEFAULT) leave a session authorization made by set_config as it is.
+    if (name === SESSION_AUTHORIZATION) statements.push(`SELECT set_config('${SESSION_AUTHORIZATION}', 'postgres', false)`);
+    else statements.push(`RESET ${PROXY_SETTINGS.has(name) ? engineSettingName(name) : quoteIdent(name)}`);
   }
   const assignments: string[] = [];
-  for (const [name, value] of wanted) {
+  // The session authorization first: setting it also resets role, which may follow.
+  for (const [name, value] of [...wanted].sort(([a], [b]) => Number(b === SESSION_AUTHORIZATION) - Number(a === SESSION_AUTHORIZATION))) {
     if (applied.get(name) !== value) assignments.push(`set_config(${quoteLiteral(engineSettingName(name))}, ${quoteLiteral(value)}, false)`);
   }
   if (assignments.length > 0) statements.push(`SELECT ${assignments.join(', ')}`);
@@ -73,11 +77,16 @@ export async function applySessionSettings<S extends SettingsHolder>(engine: Eng
   engine.recordSettings(session, session.settings);
 }
 
-const ROLE_SETTING_QUERY = "SELECT 'role', current_setting('role') WHERE current_setting('role') <> 'none'";
+/** A login role's session runs under its session authorization (session_user and current_user are the role). */
+export const SESSION_AUTHORIZATION = 'session_authorization';
+
+/** pg_settings leaves out session_authorization and role (GUC_NO_SHOW_ALL); the engine's own user is postgres. */
+const ROLE_SETTING_QUERY = `SELECT '${SESSION_AUTHORIZATION}', session_user::text WHERE session_user <> 'postgres'
+  UNION ALL SELECT 'role', current_setting('role') WHERE current_setting('role') <> 'none'`;
 
 /** Reads the session-level settings back from the engine after `session` changed them. */
 export async function captureSessionSettings<S extends SettingsHolder>(engine: Engine<S>, session: S): Promise<void> {
-  // pg_settings leaves out `role` (GUC_NO_SHOW_ALL): without it here, the next switch would not reset it.
+  // Without the role settings here, the next switch would not undo them.
   const rows = dataRows(await engine.execQuery(`SELECT lower(name), setting FROM pg_settings WHERE source = 'session' UNION ALL ${ROLE_SETTING_QUERY} UNION ALL ${proxySettingsQuery()}`));
   session.settings = new Map(rows
     .filter(([name, value]) => !(PROXY_SETTINGS.has(name ?? '') && value === '0'))

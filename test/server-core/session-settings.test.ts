@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationSettingMs, settingsFromStartup } from '../../src/server/session-settings.js';
+import { durationSettingMs, settingsFromStartup, settingsSwitchSql } from '../../src/server/session-settings.js';
 
 const defaults = new Map([['TimeZone', 'UTC'], ['client_encoding', 'UTF8'], ['application_name', '']]);
 
@@ -32,5 +32,16 @@ describe('durationSettingMs', () => {
     const settings = new Map<string, string>();
     if (value !== undefined) settings.set('statement_timeout', value);
     expect(durationSettingMs(settings, 'statement_timeout')).toBe(ms);
+  });
+});
+
+describe('settingsSwitchSql', () => {
+  it('sets the session authorization before role, and returns to the engine user explicitly (RESET would not)', () => {
+    const role = new Map([['role', 'auditors'], ['session_authorization', 'grace']]);
+    expect(settingsSwitchSql(new Map(), role)).toBe("SELECT set_config('session_authorization', 'grace', false), set_config('role', 'auditors', false)");
+    expect(settingsSwitchSql(role, new Map([['timezone', 'UTC']]))).toBe(
+      "RESET \"role\"; SELECT set_config('session_authorization', 'postgres', false); SELECT set_config('timezone', 'UTC', false)",
+    );
+    expect(settingsSwitchSql(role, role)).toBeNull();
   });
 });

@@ -130,4 +130,27 @@ describe('roles and passwords', () => {
       await frank.end();
     }
   });
+
+  it('a role logs in as its own session user: session_user is the role, RESET ROLE comes back to it, SET ROLE postgres is denied (42501)', async () => {
+    const admin = await shared.bag.connect();
+    await admin.query("create role grace login password 'g'; create role auditors; grant auditors to grace");
+    const grace = await connectAs('grace', 'g');
+    try {
+      expect((await grace.query('select session_user as s, current_user as c')).rows).toEqual([{ s: 'grace', c: 'grace' }]);
+      await grace.query('set role auditors');
+      expect((await admin.query('select session_user as s, current_user as c')).rows).toEqual([{ s: 'postgres', c: 'postgres' }]);
+      expect((await grace.query('select session_user as s, current_user as c')).rows).toEqual([{ s: 'grace', c: 'auditors' }]);
+      await grace.query('reset role');
+      expect((await grace.query('select current_user as c')).rows).toEqual([{ c: 'grace' }]);
+      expect((await rejectionOf(grace.query('set role postgres'))).code).toBe('42501');
+      expect((await admin.query('select session_user as s, current_user as c')).rows).toEqual([{ s: 'postgres', c: 'postgres' }]);
+      // A role change is visible to pg_authid readers only as the superuser: the server's own read of the
+      // roles after this batch must not be refused, and grace's login keeps working.
+      await admin.query("alter role grace password 'g2'");
+      const again = await connectAs('grace', 'g2');
+      await again.end();
+    } finally {
+      await grace.end();
+    }
+  });
 });
