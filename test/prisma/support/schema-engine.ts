@@ -234,6 +234,31 @@ export async function migrateDev(options: MigrateOptions, name: string): Promise
   }
 }
 
+/**
+ * `prisma migrate deploy`: applies the migrations folder's pending migrations, nothing else, and closes
+ * its connections before it resolves (the CLI's process exits; a template database must have no
+ * clients left when it is copied).
+ */
+export async function migrateDeploy(options: Omit<MigrateOptions, 'shadowDatabaseUrl'>): Promise<string[]> {
+  const factory = adapterFactory(options.databaseUrl);
+  const opened: Disposable[] = [];
+  const schema = await readSchema(options.schemaPath);
+  const { SchemaEngine } = await loadEngineModule();
+  const tracked = { ...factory, connect: async () => {
+    const adapter = (await factory.connect()) as unknown as Disposable;
+    opened.push(adapter);
+    return adapter;
+  } };
+  const datamodels = schema.files.map((file): [string, string] => [file.path, file.content]);
+  const engine = await SchemaEngine.new({ datamodels }, () => undefined, bindMigrationAwareSqlAdapterFactory(tracked as unknown as PrismaPg));
+  try {
+    return (await engine.applyMigrations({ migrationsList: await listMigrations(options.migrationsDir), filters: NO_FILTER })).appliedMigrationNames;
+  } finally {
+    engine.free();
+    await Promise.all(opened.map((adapter) => adapter.dispose()));
+  }
+}
+
 /** `prisma migrate status`: the engine's view of migrations folder versus database. */
 export async function migrateStatus(options: MigrateOptions) {
   const schema = await readSchema(options.schemaPath);

@@ -1,0 +1,16 @@
+// The README's todo.test.mjs (with the built package in place of 'ppg-dev'), plus checks that the copy
+// holds the migrated table and nothing another test file wrote.
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { createTestDatabase } from '../../../dist/src/package-api.js';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/prisma/client.js';
+let db, prisma;
+beforeAll(async () => {
+  db = await createTestDatabase({ template: inject('ppgTemplate'), url: inject('ppgUrl') });
+  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
+});
+afterAll(async () => { await prisma.$disconnect(); await db.drop(); });
+test('creates a todo', async () => {
+  await prisma.todo.create({ data: { title: 'x' } });
+  expect(await prisma.todo.findMany({ select: { title: true } })).toEqual([{ title: 'x' }]);
+});
