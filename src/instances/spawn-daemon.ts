@@ -48,8 +48,16 @@ export async function spawnDaemon(
     },
   );
   const answer = await new Promise<DaemonMessage | 'timeout'>((resolve) => {
-    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    // The start-up limit runs from when the daemon may start: a long copy before that is not its start.
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const arm = (): void => {
+      if (!settled) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    };
+    if (dataPlaced) dataPlaced.then(arm, () => undefined);
+    else arm();
     daemon.once('message', (message) => {
+      settled = true;
       clearTimeout(timer);
       resolve(
         isDaemonMessage(message)
@@ -58,6 +66,7 @@ export async function spawnDaemon(
       );
     });
     daemon.once('exit', (code, signal) => {
+      settled = true;
       clearTimeout(timer);
       resolve({
         type: 'error',
