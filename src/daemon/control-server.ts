@@ -18,15 +18,16 @@ const MAX_REQUEST_BYTES = 4096;
 /**
  * Serves the control channel (control-channel.ts) for a running daemon. The socket file is replaced if
  * one is left (the caller holds the instance lock, so no other daemon of this instance listens there).
+ * `onReleased` runs after each hold that ended with a release (the daemon then remakes spare copies).
  */
 export async function startControlServer(
-  socketPath: string, servers: { main: Quiescable; shadow: Quiescable }, log: (line: string) => void,
+  socketPath: string, servers: { main: Quiescable; shadow: Quiescable }, log: (line: string) => void, onReleased: () => void = () => undefined,
 ): Promise<ControlServer> {
   const connections = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, servers, log).catch((error: unknown) => {
+    serveConnection(socket, servers, log, onReleased).catch((error: unknown) => {
       log(`control: ${error instanceof Error ? error.message : String(error)}`);
       socket.destroy();
     });
@@ -89,7 +90,9 @@ function parseHold(line: string | null): HoldRequest | null {
   }
 }
 
-async function serveConnection(socket: net.Socket, servers: { main: Quiescable; shadow: Quiescable }, log: (line: string) => void): Promise<void> {
+async function serveConnection(
+  socket: net.Socket, servers: { main: Quiescable; shadow: Quiescable }, log: (line: string) => void, onReleased: () => void,
+): Promise<void> {
   const next = lineReader(socket);
   const request = parseHold(await next());
   if (!request) {
@@ -121,4 +124,5 @@ async function serveConnection(socket: net.Socket, servers: { main: Quiescable; 
   log(`control: held (${request.mode}) for ${Date.now() - started} ms`);
   send(socket, { released: true });
   socket.end();
+  onReleased();
 }

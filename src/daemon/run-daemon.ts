@@ -10,15 +10,14 @@ import {
 } from '../state/instance-record.js';
 import { ensureInstanceDir, instancePaths, templatesDir, type InstancePaths } from '../state/state-paths.js';
 import { processStartTime } from '../state/terminate-process.js';
-import { ensureTemplate } from '../server/data-template.js';
 import { sharedWasmModule } from '../server/engine-worker-url.js';
-import { makeSpare } from '../state/spare-copy.js';
 import { controlSocketPath } from './control-channel.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import type { DaemonConfig } from './daemon-messages.js';
 import { readOtherInstances, serveOnPort } from './serve-on-port.js';
 import { ensureTlsIdentity } from './tls-certificate.js';
 import { servePrismaCompanions, type PrismaCompanions } from './serve-prisma-companions.js';
+import { startSpareKeeper } from './spare-keeper.js';
 
 export interface RunningDaemon {
   readonly record: InstanceRecord;
@@ -139,12 +138,12 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       readyAt: new Date().toISOString(),
     };
     // Before the record says ready: a caller that sees a running instance finds the channel there.
-    control = await startControlServer(controlSocketPath(paths.dir), { main: server, shadow: companions.shadow }, log);
+    // What reset and restore took, made again once the hold is over (and whatever is missing at start).
+    const spares = startSpareKeeper(config.stateRoot, config.name, config.templateCacheDir ?? templatesDir(config.stateRoot), log);
+    control = await startControlServer(controlSocketPath(paths.dir), { main: server, shadow: companions.shadow }, log, () => spares.refill());
     await writeRecord(paths.record, record);
     log(`ready: ${record.url} (pid ${process.pid})`);
-    // `ppg dev reset` takes the template's spare copy as its new main database (a rename, no copy while
-    // the user waits) and makes the next one; this makes the first, once per template cache.
-    ensureTemplate(config.templateCacheDir ?? templatesDir(config.stateRoot)).then(makeSpare).catch(() => undefined);
+    spares.refill();
     const running = server;
     let stopping: Promise<void> | undefined;
     return {

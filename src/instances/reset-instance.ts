@@ -2,7 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PpgError } from '../ppg-error.js';
 import type { InstanceRecord } from '../state/instance-record.js';
-import { makeSpare, takeSpare } from '../state/spare-copy.js';
+import { takeSpare } from '../state/spare-copy.js';
 import { isStagingName, stagingPathFor } from '../state/staging.js';
 import { instancePaths, templatesDir } from '../state/state-paths.js';
 import { swapDatabaseFolders } from './data-folders.js';
@@ -27,8 +27,8 @@ export interface ResetResult {
  * get FATAL 57P01 as at a Postgres shutdown, the database folders are swapped while its server is held,
  * and the main database is made again from the template as the server goes on (another database is made
  * here, before the hold, so the hold is only renames). The main database's copy is ready-made when the
- * template has a spare (spare-copy.ts): the server then only opens it. The old data is removed, and the
- * next spare made, once the new is in place, while a running server already reopens.
+ * template has a spare (spare-copy.ts): the server then only opens it; its daemon makes the next spare
+ * (daemon/spare-keeper.ts). The old data is removed only once the new is in place.
  */
 export async function resetInstance(root: string, instance: string, env: NodeJS.ProcessEnv, database?: string): Promise<ResetResult> {
   await assertInstanceExists(root, instance);
@@ -58,7 +58,7 @@ export async function resetInstance(root: string, instance: string, env: NodeJS.
       const removeShadow = database === undefined ? await swapDatabaseFolders(paths.shadowData, replacement) : async () => undefined;
       return () => Promise.all([removeData(), removeShadow()]);
     });
-    await Promise.all([removeOld(), template ? makeSpare(template) : undefined]);
+    await removeOld();
     return { databases: database === undefined ? 'all' : [database], live, restarted };
   } finally {
     await rm(replacement, { recursive: true, force: true });

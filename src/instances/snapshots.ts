@@ -101,10 +101,10 @@ export async function saveSnapshot(root: string, instance: string, name: string,
 }
 
 /**
- * Replaces the instance's databases with the snapshot's. The copy is made beside the current data before
- * anything is held (or is the snapshot's spare copy, spare-copy.ts, taken with a rename), then swapped in
- * with renames; the old data is deleted, and the next spare made, only after the swap, while a running
- * instance already reopens its databases.
+ * Replaces the instance's databases with the snapshot's. The copy is the snapshot's spare copy
+ * (spare-copy.ts), taken with a rename, or made beside the current data before anything is held; then it
+ * is swapped in with renames, and the old data deleted after the swap. The instance's daemon makes the
+ * next spare (daemon/spare-keeper.ts), after this hold or when it next starts.
  */
 export async function restoreSnapshot(root: string, instance: string, name: string, env: NodeJS.ProcessEnv): Promise<SnapshotChange> {
   await assertInstanceExists(root, instance);
@@ -115,7 +115,7 @@ export async function restoreSnapshot(root: string, instance: string, name: stri
     if (!(await takeSpare(paths.data, staging))) await copyTree(paths.data, staging);
     await mkdir(data, { recursive: true });
     const { result: removeOld, live, restarted } = await whileQuiet(root, instance, env, { mode: 'terminate' }, () => swapDatabaseFolders(data, staging));
-    await Promise.all([removeOld(), makeSpare(paths.data)]);
+    await removeOld();
     return { snapshot: info, live, restarted };
   } finally {
     await rm(staging, { recursive: true, force: true });
