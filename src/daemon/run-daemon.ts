@@ -139,7 +139,9 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
     };
     // Before the record says ready: a caller that sees a running instance finds the channel there.
     // What reset and restore took, made again once the hold is over (and whatever is missing at start).
-    const spares = startSpareKeeper(config.stateRoot, config.name, config.templateCacheDir ?? templatesDir(config.stateRoot), log);
+    const spares = startSpareKeeper({
+      stateRoot: config.stateRoot, instance: config.name, templateCacheDir: config.templateCacheDir ?? templatesDir(config.stateRoot), serverUrl: server.url, log,
+    });
     control = await startControlServer(controlSocketPath(paths.dir), { main: server, shadow: companions.shadow }, log, () => spares.refill());
     await writeRecord(paths.record, record);
     log(`ready: ${record.url} (pid ${process.pid})`);
