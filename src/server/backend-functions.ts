@@ -1,3 +1,4 @@
+import { topLevelMatches } from './sql-top-level.js';
 import { parseErrorFields } from './wire-messages.js';
 
 /**
@@ -73,38 +74,9 @@ interface Call {
 const CALL = /(?:pg_catalog\s*\.\s*)?(pg_backend_pid|pg_cancel_backend|pg_terminate_backend)\s*\((\s*\))?/iy;
 
 function* topLevelCalls(sql: string): Generator<Call> {
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"') {
-      i = sql.indexOf(c, i + 1);
-      if (i < 0) return;
-      i++;
-    } else if (c === '-' && sql[i + 1] === '-') {
-      i = sql.indexOf('\n', i);
-      if (i < 0) return;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      i = sql.indexOf('*/', i + 2);
-      if (i < 0) return;
-      i += 2;
-    } else if (c === '$' && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
-      if (!tag) {
-        i++;
-        continue;
-      }
-      const close = sql.indexOf(tag[0], i + tag[0].length);
-      if (close < 0) return;
-      i = close + tag[0].length;
-    } else if ((c === 'p' || c === 'P') && !/[A-Za-z0-9_$.]/.test(sql[i - 1] ?? '')) {
-      CALL.lastIndex = i;
-      const match = CALL.exec(sql);
-      const name = match?.[1]?.toLowerCase();
-      // pg_backend_pid without "()" right after is not a call we can replace (a column, say).
-      if (match && name && (name !== 'pg_backend_pid' || match[2])) {
-        yield { name, start: i, end: i + match[0].length };
-        i += match[0].length;
-      } else i++;
-    } else i++;
+  for (const { match, start, end } of topLevelMatches(sql, CALL, 'p')) {
+    const name = match[1]!.toLowerCase();
+    // pg_backend_pid without "()" right after is not a call we can replace (a column, say).
+    if (name !== 'pg_backend_pid' || match[2]) yield { name, start, end };
   }
 }

@@ -9,6 +9,7 @@ import { PendingBatch, plainBatch, type BatchEnd } from './pending-batch.js';
 import { cleanUpAfterClose } from './session-cleanup.js';
 import { SessionStatements } from './session-statements.js';
 import { durationSettingMs, settingsFromStartup } from './session-settings.js';
+import type { ClientActivity } from './session-activity.js';
 import { rewriteQueryText, type RewriteContext } from './statement-rewrite.js';
 import {
   backendKeyData, concatBytes, errorResponse, FRONTEND, parameterStatus, queryMessage, readCString, readyForQuery,
@@ -31,6 +32,8 @@ export interface SessionHost {
   onClose(session: ClientSession): void;
   /** The pids of every connected client (pg_cancel_backend/pg_terminate_backend answer false for others). */
   livePids(): number[];
+  /** Every connected client's pg_stat_activity row, `callerPid`'s as running. */
+  activity(callerPid: number): ClientActivity[];
   signalBackend(kind: BackendSignal, pid: number): void;
 }
 
@@ -55,6 +58,9 @@ export class ClientSession implements BatchSession {
   private readonly pending: PendingBatch;
   private readonly runner: BatchRunner<ClientSession>;
   private copyIn: CopyInBuffer | null = null;
+  private readonly startedAt = new Date();
+  private lastQuery = '';
+  private lastQueryAt: Date | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -73,11 +79,29 @@ export class ClientSession implements BatchSession {
       hasNeighbours: () => engine.sessionCount > 1,
       backendPid: pid,
       livePids: () => host.livePids(),
+      activity: () => host.activity(pid),
+      noteQuery: (sql) => {
+        this.lastQuery = sql;
+        this.lastQueryAt = new Date();
+      },
     };
     this.pending = new PendingBatch(this.statements, this.rewriteContext);
     this.channels = new SessionChannels(engine, this, pid);
     this.runner = new BatchRunner(this, engine, this.statements, this.channels, { log: host.log, lockWaitTimeoutMs: host.lockWaitTimeoutMs, signalBackend: (kind, target) => host.signalBackend(kind, target) });
     engine.addSession(this);
+  }
+
+  /** This client's pg_stat_activity row (session-activity.ts). */
+  activity(running: boolean): ClientActivity {
+    const status = this.runner.status;
+    const address = this.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null;
+    return {
+      pid: this.pid, usename: this.startupParams.user ?? '', datname: this.engine.name,
+      application_name: this.settings.get('application_name') ?? '', client_addr: address, client_port: address ? this.socket.remotePort ?? null : -1,
+      backend_start: this.startedAt.toISOString(), xact_start: null, query_start: this.lastQueryAt?.toISOString() ?? null, state_change: null,
+      state: running || this.engine.scheduler.isRunning(this) ? 'active' : status === 'T' ? 'idle in transaction' : status === 'E' ? 'idle in transaction (aborted)' : 'idle',
+      query: this.lastQuery, backend_type: 'client backend',
+    };
   }
 
   get applicationName(): string {

@@ -200,6 +200,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     databaseCommand: (session, command) => gate.pass().then(() => tracked(runDatabaseCommand(registry, sessions, session, command))),
     onClose: (session) => sessions.delete(session.pid),
     livePids: () => [...sessions.keys()],
+    activity: (callerPid) => [...sessions.values()].map((s) => s.activity(s.pid === callerPid)),
     signalBackend: (kind, pid) => {
       const target = sessions.get(pid);
       if (!target) return;

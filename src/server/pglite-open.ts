@@ -9,6 +9,7 @@ import { EngineExtensions } from './engine-extensions.js';
 import type { CompiledWasm } from './engine-protocol.js';
 import { bundleTarball } from './extension-catalog.js';
 import { proxySettingStartParams, SHOW_DURATION_FUNCTION_SQL } from './proxy-settings.js';
+import { SESSION_ACTIVITY_FUNCTION_SQL } from './session-activity.js';
 import { TEMP_OBJECTS_SQL } from './temp-objects.js';
 import { BACKEND, queryMessage, readCString, startupMessage } from './wire-messages.js';
 
@@ -119,7 +120,7 @@ export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Pr
  * creates them again after such a batch (mayDropSessionFunctions).
  */
 export function installSessionFunctions(db: PGlite): void {
-  db.execProtocolRawSync(queryMessage(`${BACKEND_FUNCTIONS_SQL}; ${SHOW_DURATION_FUNCTION_SQL}; ${TEMP_OBJECTS_SQL}`));
+  db.execProtocolRawSync(queryMessage(`${BACKEND_FUNCTIONS_SQL}; ${SHOW_DURATION_FUNCTION_SQL}; ${TEMP_OBJECTS_SQL}; ${SESSION_ACTIVITY_FUNCTION_SQL}`));
 }
 
 const DISCARD = /\bdiscard\b/i;

@@ -1,5 +1,6 @@
 import { mentionsBackendFunctions, rewriteBackendFunctions, type BackendContext } from './backend-functions.js';
 import type { DatabaseCommand } from './client-session.js';
+import { mentionsActivity, rewriteActivityView, type ClientActivity } from './session-activity.js';
 import { DISCARD_OWN_TEMP_SQL, mentionsTemp } from './temp-objects.js';
 import { engineSettingName, PROXY_SETTINGS, showProxySettingSql } from './proxy-settings.js';
 import { classifyStatement, mayNeedRewrite, quoteIdent, splitStatements, type SqlStatement } from './sql-statements.js';
@@ -31,6 +32,10 @@ export interface StatementEffects {
 }
 
 export interface RewriteContext extends BackendContext {
+  /** The clients' rows of pg_stat_activity (session-activity.ts), the caller's as running. */
+  activity(): readonly ClientActivity[];
+  /** Told each statement text the client sends, before it is rewritten (pg_stat_activity's query). */
+  noteQuery?(sql: string): void;
   namePrefix: string;
   statementNames: ReadonlySet<string>;
   /** True if other clients share the engine (DISCARD ALL would reach into their sessions). */
@@ -49,7 +54,9 @@ const NO_EFFECTS: StatementEffects = Object.freeze({
 const TEMP_ONLY: StatementEffects = Object.freeze({ ...NO_EFFECTS, temp: true }) as StatementEffects;
 
 export function rewriteQueryText(clientSql: string, context: RewriteContext): Rewrite {
-  const sql = mentionsBackendFunctions(clientSql) ? rewriteBackendFunctions(clientSql, context) : clientSql;
+  context.noteQuery?.(clientSql);
+  let sql = mentionsBackendFunctions(clientSql) ? rewriteBackendFunctions(clientSql, context) : clientSql;
+  if (mentionsActivity(sql)) sql = rewriteActivityView(sql, context.activity());
   const temp = mentionsTemp(clientSql);
   if (!mayNeedRewrite(sql)) return { sql, effects: temp ? TEMP_ONLY : NO_EFFECTS };
   const statements = splitStatements(sql);

@@ -8,6 +8,7 @@ const context = (names: string[] = [], neighbours = false) => ({
   hasNeighbours: () => neighbours,
   backendPid: 7,
   livePids: () => [7, 8],
+  activity: () => [],
 });
 
 describe('rewriteQueryText', () => {
