@@ -288,6 +288,9 @@ export class ClientSession implements BatchSession {
       // A final message is on its way (terminate): let it flush, but do not wait forever for the peer.
       setTimeout(() => this.socket.destroy(), 1000).unref();
     } else if (!this.socket.destroyed) this.socket.destroy();
+    // Unlike Postgres, which lets a statement run on after its client is gone, a statement nobody awaits
+    // would hold up every other client of the engine: it is cancelled (then stopped after the grace).
+    if (this.engine.scheduler.isRunning(this)) this.engine.scheduler.cancel(this);
     this.engine.scheduler.leave(this);
     this.engine.removeSession(this);
     this.host.onClose(this);

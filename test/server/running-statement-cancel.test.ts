@@ -184,4 +184,15 @@ describe('shutdown while a statement runs (server in a child process)', () => {
       await rm(dataRoot, { recursive: true, force: true });
     }
   });
+
+  it('a running statement whose client disconnects is stopped, so the other clients do not wait for it (pg query_timeout, a killed script)', async () => {
+    const leaver = await shared.bag.connect();
+    const other = await shared.bag.connect();
+    void leaver.query(LONG_SLEEP).catch(() => undefined);
+    await untilRunning();
+    (leaver as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    // Without the stop this waits the whole 60 s sleep (beyond the test's timeout).
+    expect((await other.query('select 1 as served')).rows).toEqual([{ served: 1 }]);
+    await waitFor(() => shared.srv.server.runningStatements() === 0, 10_000, 'no statement left running');
+  }, 40_000);
 });
