@@ -24,6 +24,12 @@ const LOW_MEMORY_PARAMS = [
   '-c', 'wal_buffers=1MB',
 ];
 
+/**
+ * Two-phase commit, which Postgres leaves off by default but test suites and 2PC code turn on: a prepared
+ * transaction outlives its client (and a restart), so any client can COMMIT/ROLLBACK PREPARED it.
+ */
+const PREPARED_TRANSACTION_PARAMS = ['-c', 'max_prepared_transactions=10'];
+
 const SUPPORTED_PG_MAJOR = '18';
 
 /**
@@ -57,7 +63,7 @@ async function createPGlite(
     // shared_preload_libraries goes on the command line: PGlite's own `sharedPreloadLibraries` route
     // rewrites postgresql.conf, which lives in the persistent data directory.
     startParams: [
-      ...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...proxySettingStartParams(),
+      ...PGlite.defaultStartParams, ...LOW_MEMORY_PARAMS, ...PREPARED_TRANSACTION_PARAMS, ...proxySettingStartParams(),
       ...(preload.length > 0 ? ['-c', `shared_preload_libraries=${preload.join(',')}`] : []),
     ],
   });
