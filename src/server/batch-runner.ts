@@ -1,7 +1,7 @@
 import { dataRows, summarizeOutput } from './backend-output.js';
 import type { BackendSignal } from './backend-functions.js';
 import { probeCopy } from './copy-in.js';
-import { EngineInterruptedError, type Engine } from './engine.js';
+import { EngineInterruptedError, EngineRestartedError, type Engine, type ExecResult } from './engine.js';
 import { waitEndError, type Holder } from './engine-scheduler.js';
 import type { SessionChannels } from './listen-routing.js';
 import { clientOutput } from './output-rewrite.js';
@@ -83,9 +83,16 @@ export class BatchRunner<S extends BatchSession> {
     if (batch.effects.some((e) => e.temp)) markTempUser(this.session);
     const scheduler = this.engine.scheduler;
     const session = this.session;
-    const queued = () => this.waitForEngine(batch.end).then((ok) => (ok ? this.execute(batch) : undefined));
-    if (scheduler.take(session)) return this.execute(batch);
-    const shortcut = this.transactionStatus === 'I' && !this.midExtended ? signalShortcut(batch.parts) : null;
+    // Batches run here can be sent again if the engine restarts under them, so they may queue behind
+    // pipelined batches still in the engine (SessionScheduler.detach).
+    const queued = () => this.waitForEngine(batch.end, 'behind').then((ok) => (ok ? this.execute(batch) : undefined));
+    const signal = () => (this.transactionStatus === 'I' && !this.midExtended ? signalShortcut(batch.parts) : null);
+    // An engine that another client's pipelined batch is in (a pg_sleep among them) can be taken, but a
+    // signal call is answered here then too, or it would wait behind the statement it means to stop.
+    const busy = scheduler.inFlight > 0 || (scheduler.owner !== null && scheduler.owner !== session);
+    let shortcut = busy ? signal() : null;
+    if (!shortcut && scheduler.take(session, true)) return this.execute(batch);
+    shortcut ??= signal();
     if (shortcut) return this.answerSignal(batch, shortcut.call, shortcut.reply);
     // Beside another client, names would resolve among that client's temp objects.
     if (batch.end === 'sync' && isParseOnly(batch.parts) && !usesTemp(session)) {
@@ -151,11 +158,17 @@ export class BatchRunner<S extends BatchSession> {
     }
   }
 
-  /** Queues for the engine. Resolves false (after answering the client) if the wait ended without it. */
-  private async waitForEngine(end: BatchEnd): Promise<boolean> {
+  /**
+   * Queues for the engine (`behind`: this batch may be sent behind pipelined ones; `requeue`: a pipelined
+   * batch of ours the engine dropped unrun). Resolves false (after answering the client) if the wait ended
+   * without it.
+   */
+  private async waitForEngine(end: BatchEnd, how: 'alone' | 'behind' | 'requeue' = 'alone'): Promise<boolean> {
     const lockWaitTimeoutMs = this.options.lockWaitTimeoutMs;
     const statementTimeoutMs = durationSettingMs(this.session.settings, 'statement_timeout');
-    const outcome = await this.engine.scheduler.acquire(this.session, { statementTimeoutMs, lockWaitTimeoutMs });
+    const limits = { statementTimeoutMs, lockWaitTimeoutMs };
+    const scheduler = this.engine.scheduler;
+    const outcome = await (how === 'requeue' ? scheduler.requeue(this.session, limits) : scheduler.acquire(this.session, limits, how === 'behind'));
     if (outcome.granted) return true;
     const error = waitEndError(outcome, lockWaitTimeoutMs);
     if (error && !this.session.closed) this.replyError(error, end);
@@ -171,41 +184,68 @@ export class BatchRunner<S extends BatchSession> {
     const scheduler = engine.scheduler;
     scheduler.beginBatch(session);
     try {
-      if (this.wantsExtensionFiles && !engine.hasCatalog) {
-        await this.prepareExtensions();
-        if (session.closed) {
-          await this.afterBatch('I');
-          return;
-        }
-      }
       const ownSync = batch.ownSync === true;
       const output = clientOutput(this.statements, this.channels, { endsCopy: batch.endsCopy === true, ownSync, onBackendSignal: this.options.signalBackend }, (out) => session.write(out));
-      try {
-        await this.prepareEngine(batch.usesUnnamed);
-        scheduler.startRun(session, durationSettingMs(session.settings, 'statement_timeout'));
-        await engine.execStream(concatBytes(batch.parts), (chunk) => output.push(chunk));
-      } catch (error) {
-        if (error instanceof EngineInterruptedError) {
-          output.abandon();
-          // What completed before the stop existed; the restart's restorePrepared brings it back.
-          this.statements.record(batch.changes, output.parseCompletes, output.closeCompletes);
-          await this.afterInterrupt(error.fields, batch.end, ownSync);
+      let result: ExecResult;
+      for (;;) {
+        try {
+          if (this.wantsExtensionFiles && !engine.hasCatalog) await this.prepareExtensions();
+          if (session.closed) {
+            await this.afterBatch('I');
+            return;
+          }
+          // statement_timeout and cancel reach the batch from here on, its preparation included: that may
+          // wait in the engine behind batches sent before it (pipelined ones).
+          scheduler.startRun(session, durationSettingMs(session.settings, 'statement_timeout'));
+          await this.prepareEngine(batch.usesUnnamed);
+          const detach = this.mayDetach(batch);
+          const sent = engine.execStream(concatBytes(batch.parts), (chunk) => output.push(chunk), { owner: session, detached: detach });
+          // What the batch does to the shared unnamed statement, noted as it is sent: the next owner's
+          // batch may be sent before this one's output is back.
+          if (batch.parsesUnnamed) engine.setUnnamedStatementOwner(session);
+          else if (batch.end === 'query') engine.setUnnamedStatementOwner(null);
+          if (detach) scheduler.detach(session);
+          result = await sent;
+          break;
+        } catch (error) {
+          if (error instanceof EngineRestartedError) {
+            // It was queued behind a batch that was stopped and never ran: prepare the new engine and send it
+            // again (in line again if we had let go of the engine).
+            if (scheduler.owner !== session && !(await this.waitForEngine(batch.end, 'requeue'))) return;
+            continue;
+          }
+          if (error instanceof EngineInterruptedError) {
+            output.abandon();
+            // A batch withdrawn before it ran did not parse the unnamed statement it was noted for.
+            engine.forgetUnnamedStatementOf(session);
+            // What completed before the stop existed; the restart's restorePrepared brings it back.
+            this.statements.record(batch.changes, output.parseCompletes, output.closeCompletes);
+            await this.afterInterrupt(error.fields, batch.end, ownSync);
+            return;
+          }
+          this.options.log(`engine failure in session ${session.pid}: ${error instanceof Error ? error.message : String(error)}`);
+          output.end();
+          session.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
           return;
+        } finally {
+          scheduler.endRun(session);
         }
-        this.options.log(`engine failure in session ${session.pid}: ${error instanceof Error ? error.message : String(error)}`);
-        output.end();
-        session.terminate({ severity: 'FATAL', code: 'XX000', message: error instanceof Error ? error.message : String(error) });
-        return;
-      } finally {
-        scheduler.endRun(session);
       }
       output.end();
+      if (result.leftOpen) {
+        // Cannot happen for what mayDetach lets through; if it does, the engine thread rolled it back so that
+        // the batches behind it did not run inside it, and the client must not go on as if it were open.
+        this.options.log(`session ${session.pid}: a pipelined batch left a transaction open; it was rolled back`);
+        this.transactionStatus = 'I';
+        session.terminate({
+          severity: 'FATAL', code: 'XX000',
+          message: 'ppg-dev ran this batch beside other clients\' batches expecting it to end its transaction, but it left one open; that transaction was rolled back',
+        });
+        return;
+      }
       this.statements.record(batch.changes, output.parseCompletes, output.closeCompletes);
       if (ownSync) this.ownSyncFailed = output.hasError;
-      if (batch.parsesUnnamed) {
-        engine.setUnnamedStatementOwner(session);
-        this.statements.lastUnnamedParse = batch.parsesUnnamed;
-      } else if (batch.end === 'query') engine.setUnnamedStatementOwner(null);
+      if (batch.parsesUnnamed) this.statements.lastUnnamedParse = batch.parsesUnnamed;
       for (const effect of batch.effects) await this.applyEffects(effect, output.hasError);
       // No ReadyForQuery means the engine is still inside our extended batch, whatever ended it on our side:
       // after an error Postgres discards everything up to Sync, a Query or FunctionCall included. Releasing
@@ -214,6 +254,16 @@ export class BatchRunner<S extends BatchSession> {
     } finally {
       scheduler.endBatch(session);
     }
+  }
+
+  /**
+   * The batch may be pipelined: the engine is handed on as soon as it is sent (SessionScheduler.detach).
+   * Only from an idle session with nothing of its own to capture afterwards, and only a batch that ends
+   * idle and changes no session state (Batch.pipelinable).
+   */
+  private mayDetach(batch: Batch): boolean {
+    return batch.pipelinable === true && this.transactionStatus === 'I' && !this.midExtended && !this.skipUntilSync
+      && !this.session.settingsDirty && this.engine.scheduler.owner === this.session;
   }
 
   /** Puts the client's own state in the engine: statements lost to a restart, settings, its unnamed statement. */
@@ -329,6 +379,7 @@ export class BatchRunner<S extends BatchSession> {
     try {
       await this.engine.installCatalog();
     } catch (error) {
+      if (error instanceof EngineRestartedError) throw error;
       this.options.log(`could not load extension files for "${this.engine.name}": ${error instanceof Error ? error.message : String(error)}`);
     }
   }

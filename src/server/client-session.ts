@@ -206,7 +206,7 @@ export class ClientSession implements BatchSession {
     }
     if (effects.copyFromStdin) return this.startCopyIn(message, effects.copyCsv === true);
     if (!this.pending.isEmpty || this.runner.inExtendedBatch) return this.queryInsideExtendedBatch(f);
-    this.pending.addQuery(message, effects);
+    this.pending.addQuery(message, effects, rewrite.sql);
     return this.runner.run(this.pending.take('query'));
   }
 

@@ -47,11 +47,11 @@ export class EngineScheduler<S> {
   private timerAt = Infinity;
 
   /**
-   * `interrupt` stops the running batch (Engine.interrupt); `now` is the clock (ms, monotonic), replaceable
-   * in tests.
+   * `interrupt` stops `session`'s batch in the engine (Engine.interrupt); `now` is the clock (ms, monotonic),
+   * replaceable in tests.
    */
   constructor(
-    private readonly interrupt: (fields: ErrorFields) => void,
+    private readonly interrupt: (fields: ErrorFields, session: S) => void,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -63,23 +63,45 @@ export class EngineScheduler<S> {
     return this.machine.waiting;
   }
 
+  /** Detached (pipelined) batches still in the engine. */
+  get inFlight(): number {
+    return this.machine.inFlight;
+  }
+
+  /** A batch of `session` is on the engine or being wrapped up (beginBatch … endBatch). */
+  isExecuting(session: S): boolean {
+    return this.machine.isExecuting(session);
+  }
+
   /** A batch of `session` is in the engine now. */
   isRunning(session: S): boolean {
     return this.machine.isRunning(session);
   }
 
-  take(session: S): boolean {
-    return this.machine.take(session);
+  /** See SessionScheduler.take; `behind`: the caller sends its batch again if the engine restarts under it. */
+  take(session: S, behind = false): boolean {
+    return this.machine.take(session, behind);
   }
 
-  /** Takes the engine, waiting in line if need be (within `limits`); see WaitOutcome. */
-  acquire(session: S, limits?: WaitLimits): Promise<WaitOutcome<S>> {
-    if (this.machine.take(session)) return Promise.resolve({ granted: true });
+  /** Takes the engine, waiting in line if need be (within `limits`); see WaitOutcome. `behind` as for `take`. */
+  acquire(session: S, limits?: WaitLimits, behind = false): Promise<WaitOutcome<S>> {
+    if (this.machine.take(session, behind)) return Promise.resolve({ granted: true });
     return new Promise((resolve) => {
       this.waits.set(session, resolve);
-      this.machine.enqueue(session, this.now(), limits);
+      this.machine.enqueue(session, this.now(), limits, behind);
       this.rearm();
     });
+  }
+
+  /** The owner's batch is sent and cannot leave a transaction open: the next in line may send its own (SessionScheduler.detach). */
+  detach(session: S): void {
+    this.apply(this.machine.detach(session));
+  }
+
+  /** A detached batch the engine dropped unrun at a restart: queue again (as the batch runner, `behind`). */
+  requeue(session: S, limits?: WaitLimits): Promise<WaitOutcome<S>> {
+    this.apply(this.machine.undetach(session));
+    return this.acquire(session, limits, true);
   }
 
   /**
@@ -166,7 +188,7 @@ export class EngineScheduler<S> {
           break;
         }
         case 'interrupt':
-          this.interrupt(effect.reason === 'canceled' ? CANCELED_BY_USER : STATEMENT_TIMEOUT);
+          this.interrupt(effect.reason === 'canceled' ? CANCELED_BY_USER : STATEMENT_TIMEOUT, effect.session);
           break;
       }
     }

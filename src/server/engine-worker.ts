@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { mayChangeRoles, readRoles } from './engine-roles.js';
-import { BACKEND, concatBytes } from './wire-messages.js';
+import { BACKEND, concatBytes, queryMessage, SYNC_MESSAGE } from './wire-messages.js';
 import { installSessionFunctions, mayDropSessionFunctions, openPGlite, type OpenedPGlite } from './pglite-open.js';
-import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
+import { SLOT, type EngineReply, type EngineRequest, type EngineWorkerData } from './engine-protocol.js';
 
 /**
  * The worker thread that owns one database's PGlite. It runs one request at a time, in the order they
@@ -15,7 +15,7 @@ import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-prot
 const STREAM_CHUNK_BYTES = 256 * 1024;
 
 const port = parentPort!;
-const { dataDir, wasmModule } = workerData as EngineWorkerData;
+const { dataDir, wasmModule, slots } = workerData as EngineWorkerData;
 let opened: OpenedPGlite | null = null;
 const requests: EngineRequest[] = [];
 let running = false;
@@ -28,15 +28,19 @@ function reply(message: EngineReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-async function exec(bytes: Uint8Array): Promise<void> {
+const ROLLBACK = queryMessage('ROLLBACK');
+
+async function exec(bytes: Uint8Array, detached: boolean): Promise<void> {
   const db = opened!.db;
   let lastOutput = new Uint8Array(0);
+  let previousOutput = new Uint8Array(0);
   let parts: Uint8Array[] = [];
   let size = 0;
   await db.execProtocolRawStream(bytes, {
     syncToFs: false,
     onRawData: (chunk) => {
       // The chunk is a view into WASM memory, reused by the next write: copy it.
+      previousOutput = lastOutput;
       lastOutput = chunk.slice();
       parts.push(lastOutput);
       size += chunk.length;
@@ -49,11 +53,20 @@ async function exec(bytes: Uint8Array): Promise<void> {
     },
   });
   const data = concatBytes(parts);
+  let leftOpen = false;
+  const complete = endsWithReadyForQuery(lastOutput.length >= 6 ? lastOutput : concatBytes([previousOutput, lastOutput]));
+  if (detached && (db.isInTransaction() || !complete)) {
+    // Other clients' batches are queued behind this one and must not run inside what it left open. The
+    // main side only detaches batches that cannot do this; if one did anyway, it is undone and reported.
+    leftOpen = true;
+    if (!complete) db.execProtocolRawSync(SYNC_MESSAGE);
+    if (db.isInTransaction()) db.execProtocolRawSync(ROLLBACK);
+  }
   const inTransaction = db.isInTransaction();
   rolesDirty ||= mayChangeRoles(bytes);
   // Only between batches: in an unfinished extended batch (no ReadyForQuery yet) a query of ours would
   // become part of the client's batch.
-  const betweenBatches = !inTransaction && endsWithReadyForQuery(lastOutput);
+  const betweenBatches = !inTransaction && (complete || leftOpen);
   const roles = rolesDirty && betweenBatches ? readRoles(db) : undefined;
   functionsDirty ||= mayDropSessionFunctions(bytes);
   if (functionsDirty && betweenBatches) {
@@ -61,12 +74,12 @@ async function exec(bytes: Uint8Array): Promise<void> {
     functionsDirty = false;
   }
   if (roles) rolesDirty = false;
-  reply({ kind: 'done', data, inTransaction, ...(roles ? { roles } : {}) }, [data.buffer as ArrayBuffer]);
+  reply({ kind: 'done', data, inTransaction, ...(roles ? { roles } : {}), ...(leftOpen ? { leftOpen } : {}) }, [data.buffer as ArrayBuffer]);
 }
 
 /**
- * The batch's output ends with ReadyForQuery (the batch is complete). Only the last chunk is looked at: a
- * ReadyForQuery split across two writes is missed, which only delays the re-read to a later batch.
+ * The batch's output ends with ReadyForQuery (the batch is complete): `output` holds at least the last six
+ * bytes PGlite wrote.
  */
 function endsWithReadyForQuery(output: Uint8Array): boolean {
   return output.length >= 6 && output[output.length - 6] === BACKEND.ReadyForQuery;
@@ -79,7 +92,11 @@ async function handle(request: EngineRequest): Promise<void> {
       reply({ kind: 'opened', parameterStatus: [...opened.parameterStatus], roles: readRoles(opened.db) });
       return;
     case 'exec':
-      return exec(request.bytes);
+      if (slots && request.slot !== undefined && Atomics.compareExchange(slots, request.slot, SLOT.QUEUED, SLOT.STARTED) === SLOT.SKIP) {
+        reply({ kind: 'skipped' });
+        return;
+      }
+      return exec(request.bytes, request.detached === true);
     case 'catalog':
       await opened!.extensions.installCatalog();
       reply({ kind: 'done', data: new Uint8Array(0), inTransaction: opened!.db.isInTransaction() });

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { errorCodeOr } from '../error-codes.js';
 import { PpgError } from '../ppg-error.js';
 import { EngineScheduler } from './engine-scheduler.js';
-import type { EngineReply, EngineRequest, EngineWorkerData } from './engine-protocol.js';
+import { SLOT, type EngineReply, type EngineRequest, type EngineWorkerData } from './engine-protocol.js';
 import type { RoleRecord } from './engine-roles.js';
 import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
 import { quoteIdent } from './sql-statements.js';
@@ -24,8 +24,32 @@ export class EngineInterruptedError extends Error {
   }
 }
 
-interface PendingRequest {
+/**
+ * The request was queued in the engine thread behind a batch that `interrupt` stopped, and never ran: the
+ * engine was reopened without it. Its caller may prepare the engine again and send it anew.
+ */
+export class EngineRestartedError extends Error {
+  constructor(name: string) {
+    super(`the database engine for "${name}" restarted before this request ran`);
+  }
+}
+
+/** What a batch sent by `execStream` left. */
+export interface ExecResult {
+  /** A `detached` batch left a transaction or an extended batch open; the engine thread rolled it back. */
+  leftOpen: boolean;
+}
+
+interface PendingRequest<S> {
   kind: EngineRequest['kind'];
+  /** The session whose batch this is (execStream's `owner`): what `interrupt` aims at. */
+  owner?: S;
+  /** `interrupt` was asked for while requests ahead of this one still ran: stop it once it is at the head. */
+  interruptAtStart?: ErrorFields;
+  /** Its state in `slots` (exec requests only, while fewer than SLOT_COUNT are pending). */
+  slot?: number;
+  /** Withdrawn before it started and answered already: its `skipped` reply only keeps the order. */
+  withdrawn?: boolean;
   resolve(reply: EngineReply): void;
   reject(error: Error): void;
   onChunk?: (chunk: Uint8Array) => void;
@@ -39,12 +63,14 @@ interface StartedWorker {
 }
 
 const ROLLBACK = queryMessage('ROLLBACK');
+/** Request slots (see EngineWorkerData.slots): far more than the requests one engine ever has pending. */
+const SLOT_COUNT = 4096;
 const NOBODY: ReadonlySet<never> = new Set();
 const SHUTTING_DOWN: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
 
 export class Engine<S> {
   /** Who runs when: one owner at a time, waits, timeouts and cancels (engine-scheduler.ts). */
-  readonly scheduler: EngineScheduler<S> = new EngineScheduler<S>((fields) => this.interrupt(fields));
+  readonly scheduler: EngineScheduler<S> = new EngineScheduler<S>((fields, session) => this.interrupt(fields, session));
   private readonly sessions = new Set<S>();
   /** Session-level settings (lower-case name → value) currently applied in the engine, beyond its defaults. */
   private applied: ReadonlyMap<string, string> = new Map();
@@ -57,8 +83,11 @@ export class Engine<S> {
   private restarts = 0;
   private catalogInstalled = false;
   private inTransaction = false;
-  private pending: PendingRequest[] = [];
+  private pending: PendingRequest<S>[] = [];
+  private nextSlot = 0;
   private restarting: Promise<void> | null = null;
+  /** Requests made while restarting, sent in the order they were made once the new worker is up. */
+  private afterRestart: (() => void)[] = [];
   private dead: Error | null = null;
   private closing = false;
   private roles = new Map<string, RoleRecord>();
@@ -69,14 +98,17 @@ export class Engine<S> {
     private worker: Worker,
     /** ParameterStatus values PGlite reports at startup, in its order. */
     readonly parameterStatus: ReadonlyMap<string, string>,
+    /** Shared with every worker of this engine (EngineWorkerData.slots). */
+    private readonly slots: Int32Array,
   ) {
     this.attach(worker);
   }
 
   /** Opens an existing data directory in a new worker. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors. */
   static async open<S>(name: string, dataDir: string): Promise<Engine<S>> {
-    const started = await startWorker(dataDir);
-    const engine = new Engine<S>(name, dataDir, started.worker, started.parameterStatus);
+    const slots = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
+    const started = await startWorker(dataDir, slots);
+    const engine = new Engine<S>(name, dataDir, started.worker, started.parameterStatus, slots);
     engine.setRoles(started.roles);
     return engine;
   }
@@ -186,11 +218,16 @@ export class Engine<S> {
   }
 
   /**
-   * Runs protocol bytes and hands PGlite's output to `onChunk` as it arrives, in order. Rejects with
-   * EngineInterruptedError if `interrupt` stopped it, or with ENGINE_DEAD if PGlite failed.
+   * Runs protocol bytes and hands PGlite's output to `onChunk` as it arrives, in order. The request is sent
+   * before this returns unless the engine is restarting. `owner` is the session `interrupt` aims at;
+   * `detached`: other batches may be sent behind it before it ends (see ExecResult). Rejects with
+   * EngineInterruptedError if `interrupt` stopped it, EngineRestartedError if it was dropped unrun by an
+   * interrupt of a batch ahead of it, or ENGINE_DEAD if PGlite failed.
    */
-  async execStream(bytes: Uint8Array, onChunk: (chunk: Uint8Array) => void): Promise<void> {
-    await this.request({ kind: 'exec', bytes }, onChunk);
+  async execStream(bytes: Uint8Array, onChunk: (chunk: Uint8Array) => void, options: { owner?: S; detached?: boolean } = {}): Promise<ExecResult> {
+    const request: EngineRequest = options.detached ? { kind: 'exec', bytes, detached: true } : { kind: 'exec', bytes };
+    const reply = await this.request(request, onChunk, options.owner);
+    return { leftOpen: reply.kind === 'done' && reply.leftOpen === true };
   }
 
   /** Runs one simple-protocol query for the server's own purposes and returns the raw output. */
@@ -211,13 +248,36 @@ export class Engine<S> {
   }
 
   /**
-   * Stops the running batch (if any) by ending the worker, then reopens the data directory in a new one.
-   * The batch's caller gets EngineInterruptedError(fields); requests made meanwhile wait for the reopen.
-   * The new engine has default settings, no prepared statements and no temporary objects; LISTEN channels
-   * are restored here, the rest by each session (`generation`). Returns false if nothing was running.
+   * Stops `session`'s batch (without `session`: whatever runs). A batch still queued behind others in the
+   * worker is withdrawn (the worker skips it) and nothing else changes. A running one is stopped by ending
+   * the worker and reopening the data directory in a new one; if the worker started it while replies to
+   * the batches ahead are still on their way, that happens once they are in. The batch's caller gets
+   * EngineInterruptedError(fields); requests queued behind a stopped batch get EngineRestartedError (they
+   * never ran; their callers send them again); requests made meanwhile wait for the reopen. The new engine has default settings, no prepared statements and no temporary
+   * objects; LISTEN channels are restored here, the rest by each session (`generation`). Returns false if
+   * nothing of `session`'s was in the engine.
    */
-  interrupt(fields: ErrorFields): boolean {
-    if (this.pending.length === 0 || this.restarting || this.dead || this.closing) return false;
+  interrupt(fields: ErrorFields, session?: S): boolean {
+    if (this.restarting || this.dead || this.closing) return false;
+    const index = session === undefined ? Math.min(0, this.pending.length - 1) : this.pending.findIndex((r) => r.owner === session && !r.withdrawn);
+    if (index < 0) return false;
+    if (index > 0) {
+      const request = this.pending[index]!;
+      if (request.slot !== undefined && Atomics.compareExchange(this.slots, request.slot, SLOT.QUEUED, SLOT.SKIP) === SLOT.QUEUED) {
+        // Not started: the worker will skip it, and nothing else needs to stop.
+        request.withdrawn = true;
+        request.reject(new EngineInterruptedError(fields));
+        return true;
+      }
+      request.interruptAtStart ??= fields;
+      return true;
+    }
+    this.stopHead(fields);
+    return true;
+  }
+
+  /** Ends the worker under the request at the head of the queue (see `interrupt`). */
+  private stopHead(fields: ErrorFields): void {
     const old = this.worker;
     const interrupted = this.takePending();
     this.detach(old);
@@ -230,15 +290,22 @@ export class Engine<S> {
     this.restarts++;
     this.restarting = this.restart(old).finally(() => {
       this.restarting = null;
+      const queued = this.afterRestart;
+      this.afterRestart = [];
+      for (const send of queued) send();
     });
-    for (const request of interrupted) request.reject(new EngineInterruptedError(fields));
-    return true;
+    const [head, ...behind] = interrupted;
+    head?.reject(new EngineInterruptedError(fields));
+    // A request whose own interrupt was pending is answered as stopped; the others are sent again.
+    for (const request of behind) {
+      if (!request.withdrawn) request.reject(request.interruptAtStart ? new EngineInterruptedError(request.interruptAtStart) : new EngineRestartedError(this.name));
+    }
   }
 
   private async restart(old: Worker): Promise<void> {
     try {
       await old.terminate();
-      const started = await startWorker(this.dataDir);
+      const started = await startWorker(this.dataDir, this.slots);
       this.worker = started.worker;
       this.attach(started.worker);
       this.setRoles(started.roles);
@@ -276,21 +343,35 @@ export class Engine<S> {
     await this.worker.terminate();
   }
 
-  private async request(message: EngineRequest, onChunk?: (chunk: Uint8Array) => void): Promise<EngineReply> {
-    if (this.restarting) await this.restarting;
-    return this.send(message, onChunk);
+  private request(message: EngineRequest, onChunk?: (chunk: Uint8Array) => void, batchOwner?: S): Promise<EngineReply> {
+    // A request made while a session's batch holds the engine is that batch's (its settings switch, its
+    // statements restored): `interrupt` of the batch reaches it too.
+    const current = this.scheduler.owner;
+    const owner = batchOwner ?? (current !== null && this.scheduler.isExecuting(current) ? current : undefined);
+    if (!this.restarting) return this.send(message, onChunk, false, owner);
+    // Strictly in order: a pipelined batch and the next owner's requests behind it must reach the new worker
+    // as they were made.
+    return new Promise((resolve, reject) => {
+      this.afterRestart.push(() => void this.send(message, onChunk, false, owner).then(resolve, reject));
+    });
   }
 
-  private send(message: EngineRequest, onChunk?: (chunk: Uint8Array) => void, closing = false): Promise<EngineReply> {
+  private send(message: EngineRequest, onChunk?: (chunk: Uint8Array) => void, closing = false, owner?: S): Promise<EngineReply> {
     if (this.dead) return Promise.reject(this.dead);
     if (this.closing && !closing) return Promise.reject(new PpgError('ENGINE_DEAD', `the database engine for "${this.name}" was closed`));
     return new Promise<EngineReply>((resolve, reject) => {
-      this.pending.push({ kind: message.kind, resolve, reject, onChunk, chunks: onChunk ? undefined : [] });
+      const request: PendingRequest<S> = { kind: message.kind, owner, resolve, reject, onChunk, chunks: onChunk ? undefined : [] };
+      this.pending.push(request);
       if (message.kind === 'exec') {
+        if (this.pending.length < SLOT_COUNT) {
+          request.slot = this.nextSlot;
+          this.nextSlot = (this.nextSlot + 1) % SLOT_COUNT;
+          Atomics.store(this.slots, request.slot, SLOT.QUEUED);
+        }
         // A tight copy, moved rather than cloned: a frame is often a view into a much larger socket buffer,
         // all of which postMessage would clone; the caller keeps its bytes (a Parse is re-sent after a restart).
         const bytes = message.bytes.slice();
-        this.worker.postMessage({ kind: 'exec', bytes } satisfies EngineRequest, [bytes.buffer]);
+        this.worker.postMessage({ ...message, bytes, slot: request.slot } satisfies EngineRequest, [bytes.buffer]);
       } else this.worker.postMessage(message);
     });
   }
@@ -323,6 +404,13 @@ export class Engine<S> {
       return;
     }
     this.pending.shift();
+    this.answer(head, reply);
+    const next = this.pending[0];
+    if (next?.interruptAtStart && !this.closing && !this.dead) this.stopHead(next.interruptAtStart);
+  }
+
+  private answer(head: PendingRequest<S>, reply: EngineReply): void {
+    if (head.withdrawn) return;
     if (reply.kind === 'failed') {
       // PGlite failing in a batch leaves it unusable; a failed extension unpack does not.
       head.reject(head.kind === 'exec' ? this.markDead(new Error(reply.message)) : new PpgError(errorCodeOr(reply.code, 'ENGINE_REQUEST_FAILED'), reply.message, { hint: reply.hint }));
@@ -347,7 +435,7 @@ export class Engine<S> {
   }
 
   /** The requests in the worker, which their callers will no longer get answers to from it. */
-  private takePending(): PendingRequest[] {
+  private takePending(): PendingRequest<S>[] {
     const pending = this.pending;
     this.pending = [];
     return pending;
@@ -362,8 +450,8 @@ export class Engine<S> {
   }
 }
 
-async function startWorker(dataDir: string): Promise<StartedWorker> {
-  const workerData: EngineWorkerData = { dataDir, wasmModule: await sharedWasmModule() };
+async function startWorker(dataDir: string, slots: Int32Array): Promise<StartedWorker> {
+  const workerData: EngineWorkerData = { dataDir, wasmModule: await sharedWasmModule(), slots };
   const worker = new Worker(engineWorkerUrl(), { workerData });
   let onMessage: (reply: EngineReply) => void = () => undefined;
   let onError: (error: Error) => void = () => undefined;

@@ -1,5 +1,5 @@
 import type { SessionStatements, StatementChange } from './session-statements.js';
-import { quoteLiteral } from './sql-statements.js';
+import { quoteLiteral, splitStatements } from './sql-statements.js';
 import { rewriteQueryText, type RewriteContext, type StatementEffects } from './statement-rewrite.js';
 import { concatBytes, cstring, DESCRIBE_TARGET, frame, FRONTEND, readCString } from './wire-messages.js';
 
@@ -29,6 +29,39 @@ export interface Batch {
   endsCopy?: boolean;
   /** It ends with a Sync of ours (a Query inside an extended batch); its ReadyForQuery is not the client's. */
   ownSync?: boolean;
+  /**
+   * Run from an idle session, it ends with the engine idle and no session state changed: a Query, or an
+   * extended batch ending with Sync, of plain SELECT/INSERT/UPDATE/DELETE/VALUES/TABLE/WITH statements with no
+   * tracked effects (see `autocommitOnly`). The scheduler may hand the engine on as soon as it is sent.
+   */
+  pipelinable?: boolean;
+}
+
+/** Statements that run in the implicit transaction of their Query or Sync and cannot begin or end one. */
+const AUTOCOMMIT_WORDS = new Set(['select', 'insert', 'update', 'delete', 'values', 'table', 'with']);
+const AUTOCOMMIT_START = /^\s*(select|insert|update|delete|values|table|with)\b/i;
+const ONLY_SEMICOLONS = /^[\s;]*$/;
+
+/**
+ * True if every statement of `sql` is a plain SELECT, INSERT, UPDATE, DELETE, VALUES, TABLE or WITH (and
+ * there is one at least). Such a Query, or a Sync-ended batch of them, leaves the backend idle: a
+ * transaction block only starts with BEGIN/START TRANSACTION, which functions cannot run (SPI refuses
+ * transaction statements), and the implicit transaction ends with the Query or Sync. Anything else (a
+ * leading comment included) answers false: such batches are simply not pipelined.
+ */
+export function autocommitOnly(sql: string): boolean {
+  const semicolon = sql.indexOf(';');
+  if (semicolon < 0 || ONLY_SEMICOLONS.test(sql.slice(semicolon))) return AUTOCOMMIT_START.test(sql);
+  const statements = splitStatements(sql);
+  return statements.length > 0 && statements.every((s) => {
+    const first = s.words[0];
+    return first !== undefined && !first.quoted && AUTOCOMMIT_WORDS.has(first.value) && sql.slice(s.start, first.start).trim() === '';
+  });
+}
+
+/** The statement changes nothing the server tracks (every effect false or empty, whatever effects there are). */
+export function hasNoEffects(effects: StatementEffects): boolean {
+  return Object.values(effects).every((value) => value === false || value === undefined || (Array.isArray(value) && value.length === 0));
 }
 
 /** A batch of messages the server made up (the end of a COPY), with nothing to track. */
@@ -53,6 +86,12 @@ export class PendingBatch {
    * statement (postgres.js) runs it again with Bind/Execute alone, and the routing must follow each run.
    */
   private readonly channelStatements = new Map<string, StatementEffects>();
+  /** The client's named statements (engine-side names) whose SQL is `autocommitOnly`. */
+  private readonly autocommitStatements = new Set<string>();
+  /** The client's last unnamed Parse was `autocommitOnly`. */
+  private unnamedAutocommit = false;
+  /** Everything in the batch so far may be pipelined (see Batch.pipelinable). */
+  private pipelinable = true;
 
   constructor(
     private readonly statements: SessionStatements,
@@ -63,8 +102,9 @@ export class PendingBatch {
     return this.parts.length === 0;
   }
 
-  /** A simple Query (already rewritten) and what its statements change. */
-  addQuery(message: Uint8Array, effects: StatementEffects): void {
+  /** A simple Query (already rewritten: `sql` is its text) and what its statements change. */
+  addQuery(message: Uint8Array, effects: StatementEffects, sql: string): void {
+    if (!hasNoEffects(effects) || !autocommitOnly(sql)) this.pipelinable = false;
     this.parts.push(message);
     this.effects.push(effects);
     if (effects.extensionFiles) this.extensionFiles = true;
@@ -78,6 +118,7 @@ export class PendingBatch {
       const portal = readCString(f, 5);
       const statement = readCString(f, portal.next);
       if (statement.value === '' && !this.parsesUnnamed) this.usesUnnamed = true;
+      if (statement.value === '' ? !this.unnamedAutocommit : !this.autocommitStatements.has(this.statements.engineName(statement.value))) this.pipelinable = false;
       const channels = this.channelStatements.get(this.statements.engineName(statement.value));
       if (channels && statement.value !== '') this.effects.push(channels);
       if (portal.value === '' && statement.value === '') {
@@ -96,7 +137,10 @@ export class PendingBatch {
       if (statement && name.value === '' && !this.parsesUnnamed) this.usesUnnamed = true;
       if (type === FRONTEND.Close) {
         this.changes.push({ op: 'close', name: statement ? this.statements.engineName(name.value) : '' });
-        if (statement) this.channelStatements.delete(this.statements.engineName(name.value));
+        if (statement) {
+          this.channelStatements.delete(this.statements.engineName(name.value));
+          this.autocommitStatements.delete(this.statements.engineName(name.value));
+        }
       }
       this.parts.push(name.value === '' ? f : frame(type, concatBytes([new Uint8Array([kind]), cstring(this.statements.engineName(name.value))])));
       return;
@@ -108,9 +152,12 @@ export class PendingBatch {
 
   /** Ends the batch with `terminator` (Sync, Flush, FunctionCall, our own Sync; none for a Query) and starts a new one. */
   take(end: BatchEnd, terminator: Uint8Array[] = [], ownSync = false): Batch {
+    // An extended batch only if a Sync ends it: after Flush the engine is still inside it.
+    const endsIdle = end === 'query' ? terminator.length === 0 : terminator.length === 1 && terminator[0]![0] === FRONTEND.Sync;
     const batch: Batch = {
       parts: [...this.parts, ...terminator], end, effects: this.effects, usesUnnamed: this.usesUnnamed,
       parsesUnnamed: this.parsesUnnamed, changes: this.changes, extensionFiles: this.extensionFiles, ownSync,
+      pipelinable: this.pipelinable && endsIdle && !ownSync && this.parts.length > 0,
     };
     this.clear();
     return batch;
@@ -123,6 +170,7 @@ export class PendingBatch {
     this.parsesUnnamed = null;
     this.changes = [];
     this.extensionFiles = false;
+    this.pipelinable = true;
   }
 
   private addParse(f: Uint8Array): void {
@@ -130,7 +178,9 @@ export class PendingBatch {
     const query = readCString(f, name.next);
     const rewrite = rewriteQueryText(query.value, this.context);
     let sqlText = rewrite.sql;
+    let autocommit = !rewrite.error && hasNoEffects(rewrite.effects) && autocommitOnly(sqlText);
     if (rewrite.effects.copyFromStdin || rewrite.effects.database || rewrite.error) {
+      autocommit = false;
       // These cannot run through the extended protocol here; a statement that raises the reason keeps
       // the protocol flow (and PGlite) intact.
       const reason = rewrite.error?.message ?? (rewrite.effects.copyFromStdin
@@ -148,6 +198,10 @@ export class PendingBatch {
     if (engineName && (listen.length > 0 || unlisten.length > 0)) {
       this.channelStatements.set(engineName, { ...NO_CHANNEL_EFFECTS, listen, unlisten });
     } else if (engineName) this.channelStatements.delete(engineName);
+    if (!autocommit) this.pipelinable = false;
+    if (engineName === '') this.unnamedAutocommit = autocommit;
+    else if (autocommit) this.autocommitStatements.add(engineName);
+    else this.autocommitStatements.delete(engineName);
     this.changes.push({ op: 'parse', name: engineName, parse: rebuilt });
     if (engineName === '') this.parsesUnnamed = rebuilt;
     this.parts.push(rebuilt);

@@ -22,6 +22,14 @@ import type { TransactionStatus } from './wire-messages.js';
  *   restart left it (an aborted transaction keeps the engine until ROLLBACK). A session whose prepared
  *   statements predate the restart is not `current` and cannot run beside the owner until it parsed them
  *   again in a batch of its own.
+ * - Pipelining: an owner whose batch cannot leave a transaction open or change session state lets go of the
+ *   engine once the batch is sent (`detach`), so the next client's batch is already queued in the engine
+ *   thread when it finishes: at once if someone waits, else as soon as a batch that may queue behind it
+ *   asks (`take`); a lone client keeps the engine as before. Only a waiter that can have its batch sent
+ *   again if the engine restarts under it (`behind`: the batch runner) gets the engine while detached
+ *   batches are still in it; anyone else (cleanup, quiesce, the COPY probe) waits until they have ended
+ *   (`endBatch`), in line order. A detached batch that the engine dropped unrun at a restart queues again
+ *   (`undetach`).
  */
 export const CANCEL_GRACE_MS = 100;
 
@@ -50,6 +58,8 @@ export type ParseOnlyRoute = 'run' | 'hold' | 'beside' | 'queue';
 
 interface Waiter<S> {
   session: S;
+  /** It may have its batch queued behind detached batches still in the engine. */
+  behind: boolean;
   statementDeadline: number | null;
   lockDeadline: number | null;
 }
@@ -74,6 +84,10 @@ export class SessionScheduler<S> {
   private readonly cancels = new Map<S, number>();
   /** Parse-only batches waiting for a batch to end: session → the session whose batch it waits for. */
   private readonly held = new Map<S, S>();
+  /** Sessions whose batch is still in the engine after they let go of it (`detach`). */
+  private readonly detached = new Set<S>();
+  /** The owner's batch is sent and may be detached as soon as a batch that may queue behind it asks. */
+  private ownerDetachable = false;
 
   get owner(): S | null {
     return this.current;
@@ -96,18 +110,31 @@ export class SessionScheduler<S> {
     return this.runs.has(session);
   }
 
-  /** Takes the engine if it is free (and nobody waits) or already `session`'s; never queues. */
-  take(session: S): boolean {
+  /** How many detached batches are still in the engine. */
+  get inFlight(): number {
+    return this.detached.size;
+  }
+
+  /**
+   * Takes the engine if it is free (and nobody waits) or already `session`'s; never queues. `behind`: the
+   * caller can take it while detached batches are still in the engine (see `detach`).
+   */
+  take(session: S, behind = false): boolean {
     if (this.current === session) return true;
-    if (this.current !== null || this.waiters.length > 0) return false;
+    if (this.waiters.length > 0) return false;
+    if (this.current !== null) {
+      if (!behind || !this.ownerDetachable) return false;
+      this.detached.add(this.current);
+    } else if (this.detached.size > 0 && !behind) return false;
     this.own(session);
     return true;
   }
 
-  /** Puts `session` in line (after `take` failed); it gets a `grant` or a `refuse`. */
-  enqueue(session: S, now: number, limits: WaitLimits = NO_LIMITS): void {
+  /** Puts `session` in line (after `take` failed); it gets a `grant` or a `refuse`. `behind` as for `take`. */
+  enqueue(session: S, now: number, limits: WaitLimits = NO_LIMITS, behind = false): void {
     this.waiters.push({
       session,
+      behind,
       statementDeadline: limits.statementTimeoutMs > 0 ? now + limits.statementTimeoutMs : null,
       lockDeadline: limits.lockWaitTimeoutMs > 0 ? now + limits.lockWaitTimeoutMs : null,
     });
@@ -120,7 +147,7 @@ export class SessionScheduler<S> {
    * running engine (not from before a restart) and the engine is alive.
    */
   routeParseOnly(session: S, current: boolean): ParseOnlyRoute {
-    if (this.take(session)) return 'run';
+    if (this.take(session, true)) return 'run';
     const owner = this.current;
     if (owner === null) return 'queue';
     if (this.executing.has(owner)) {
@@ -159,11 +186,35 @@ export class SessionScheduler<S> {
     return status !== 'I' || midBatch;
   }
 
+  /**
+   * The owner's batch is in the engine and cannot leave it in a transaction or an unfinished batch: the
+   * owner lets go before its output is back, now if someone waits (the first in line gets the engine if it
+   * may queue behind), else when a batch that may queue behind asks for it (`take`). The batch stays
+   * `executing` (cancel, statement_timeout) until `endBatch`.
+   */
+  detach(session: S): SchedulerEffect<S>[] {
+    if (this.current !== session) return [];
+    if (this.waiters.length === 0) {
+      this.ownerDetachable = true;
+      return [];
+    }
+    this.detached.add(session);
+    this.current = null;
+    return this.grantNext();
+  }
+
+  /** A detached batch of `session` was dropped unrun (the engine restarted): it leaves the engine's count and must queue again. */
+  undetach(session: S): SchedulerEffect<S>[] {
+    if (!this.detached.delete(session) || this.current !== null) return [];
+    return this.grantNext();
+  }
+
   /** The batch and its bookkeeping are over: parse-only batches that waited for it decide again. */
   endBatch(session: S): SchedulerEffect<S>[] {
+    if (this.current === session) this.ownerDetachable = false;
     this.executing.delete(session);
     this.cancels.delete(session);
-    const effects: SchedulerEffect<S>[] = [];
+    const effects: SchedulerEffect<S>[] = this.detached.delete(session) && this.current === null ? this.grantNext() : [];
     for (const [waiting, on] of this.held) {
       if (on !== session) continue;
       this.held.delete(waiting);
@@ -175,13 +226,9 @@ export class SessionScheduler<S> {
   /** Gives up the engine (nothing if `session` is not the owner) and hands it to the next in line. */
   release(session: S): SchedulerEffect<S>[] {
     if (this.current !== session) return [];
-    const next = this.waiters.shift();
-    if (!next) {
-      this.current = null;
-      return [];
-    }
-    this.own(next.session);
-    return [{ kind: 'grant', session: next.session }];
+    this.current = null;
+    this.ownerDetachable = false;
+    return this.grantNext();
   }
 
   /** CancelRequest: a waiting batch leaves the line; a batch on the engine gets CANCEL_GRACE_MS to end. */
@@ -228,8 +275,18 @@ export class SessionScheduler<S> {
     return due.sort((a, b) => a.at - b.at).flatMap((d) => d.apply());
   }
 
+  /** A free engine goes to the first in line, unless it cannot queue behind detached batches still in the engine. */
+  private grantNext(): SchedulerEffect<S>[] {
+    const next = this.waiters[0];
+    if (!next || (this.detached.size > 0 && !next.behind)) return [];
+    this.waiters.shift();
+    this.own(next.session);
+    return [{ kind: 'grant', session: next.session }];
+  }
+
   private own(session: S): void {
     this.current = session;
+    this.ownerDetachable = false;
     this.ownerStatus = 'I';
     this.ownerMidBatch = false;
   }

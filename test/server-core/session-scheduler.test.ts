@@ -4,8 +4,9 @@ import type { TransactionStatus } from '../../src/server/wire-messages.js';
 
 /**
  * The scheduler's rules as tables. A step is `<ms> <session> <op> [args] [=> result]`:
- * - take                           => true | false
- * - wait [st=<ms>] [lock=<ms>]     queue with a statement_timeout / lock-wait limit
+ * - take [behind]                  => true | false (`behind`: it may queue behind detached batches)
+ * - wait [st=<ms>] [lock=<ms>] [behind]   queue with a statement_timeout / lock-wait limit
+ * - detach | undetach              => effects (a pipelined batch lets go of the engine / was dropped unrun)
  * - release | cancel | leave | end => effects
  * - begin | endRun                 a batch starts on the engine / leaves it
  * - run [st=<ms>]                  the batch is in the engine, with a statement_timeout
@@ -150,6 +151,65 @@ const cases: Case[] = [
     steps: ['0 a take => true', '0 a begin', '1 b parse => hold', '2 b leave => refuse b closed by a', '3 a end => -'],
   },
 
+  // ---- pipelining: a batch that cannot leave a transaction open lets go of the engine once sent ----
+  {
+    name: 'a detached batch hands the engine to the next in line at once',
+    steps: ['0 a take => true', '0 b wait behind', '0 c wait behind', '1 a begin', '1 a run', '1 a detach => grant b', '2 b begin', '2 b run', '2 b detach => grant c'],
+    owner: 'c', waiting: 0,
+  },
+  {
+    name: 'with nobody in line the engine is free for the next batch that may queue behind, and only for it',
+    steps: ['0 a take => true', '0 a begin', '0 a detach => -', '1 x take => false', '1 b take behind => true'],
+    owner: 'b',
+  },
+  {
+    name: 'a waiter that cannot queue behind (cleanup, quiesce, COPY) gets the engine once the detached batches ended, in line order',
+    steps: [
+      '0 a take => true', '0 a begin', '0 b wait', '0 c wait behind', '1 a detach => -', '2 c take behind => false',
+      '3 a end => grant b', '4 b release => grant c',
+    ],
+    owner: 'c', waiting: 0,
+  },
+  {
+    name: 'it waits for every detached batch, not only the first',
+    steps: ['0 a take => true', '0 a begin', '0 a detach => -', '0 b take behind => true', '0 b begin', '0 x wait', '1 b detach => -', '2 a end => -', '3 b end => grant x'],
+    owner: 'x',
+  },
+  { name: 'only the owner can detach', steps: ['0 a take => true', '0 b begin', '0 b detach => -'], owner: 'a' },
+  {
+    name: 'a lone client whose batch could be detached keeps the engine until the batch ends, as without pipelining',
+    steps: ['0 a take => true', '0 a begin', '0 a detach => -', '1 a settle I => false', '1 a release => -', '1 a end => -', '2 x take => true'],
+    owner: 'x',
+  },
+  {
+    name: 'a batch marked detachable stays the owner\'s for a waiter that cannot queue behind; it is handed on at release',
+    steps: ['0 a take => true', '0 a begin', '0 a detach => -', '1 x take => false', '1 x wait', '2 a release => grant x', '2 a end => -'],
+    owner: 'x',
+  },
+  {
+    name: 'a detached batch keeps its statement_timeout and can still be canceled',
+    steps: [
+      '0 a take => true', '0 a begin', '0 a run st=500', '0 a detach', '0 b take behind => true', '0 b begin', '0 b run', '0 b detach',
+      '10 b cancel => -', `${10 + CANCEL_GRACE_MS} - tick => interrupt b canceled`, '500 - tick => interrupt a statement-timeout',
+    ],
+    owner: 'b', next: null,
+  },
+  {
+    name: 'a detached batch dropped unrun by a restart queues again behind those in line',
+    steps: ['0 a take => true', '0 a begin', '0 a detach', '0 b take behind => true', '1 a undetach => -', '1 a wait behind', '2 b release => grant a'],
+    owner: 'a', waiting: 0,
+  },
+  {
+    name: 'dropping the last detached batch lets in a waiter that could not queue behind it',
+    steps: ['0 a take => true', '0 a begin', '0 a detach', '0 b take behind => true', '0 b release => -', '0 x wait', '1 a undetach => grant x'],
+    owner: 'x',
+  },
+  {
+    name: 'a parse-only batch takes an engine that only detached batches are in',
+    steps: ['0 a take => true', '0 a begin', '0 a detach', '1 b parse => run'],
+    owner: 'b',
+  },
+
   // ---- clients that go, and engine restarts ----
   {
     name: 'a client that leaves is taken out of the line',
@@ -205,10 +265,14 @@ function play(scheduler: SessionScheduler<string>, step: ReturnType<typeof parse
   const { at, who, op, args } = step;
   switch (op) {
     case 'take':
-      return String(scheduler.take(who));
+      return String(scheduler.take(who, args.includes('behind')));
     case 'wait':
-      scheduler.enqueue(who, at, { statementTimeoutMs: limit(args, 'st'), lockWaitTimeoutMs: limit(args, 'lock') });
+      scheduler.enqueue(who, at, { statementTimeoutMs: limit(args, 'st'), lockWaitTimeoutMs: limit(args, 'lock') }, args.includes('behind'));
       return '-';
+    case 'detach':
+      return describeEffects(scheduler.detach(who));
+    case 'undetach':
+      return describeEffects(scheduler.undetach(who));
     case 'release':
       return describeEffects(scheduler.release(who));
     case 'cancel':
@@ -243,7 +307,7 @@ describe('SessionScheduler', () => {
     for (const text of steps) {
       const step = parseStep(text);
       const result = play(scheduler, step);
-      const returnsEffects = ['release', 'cancel', 'leave', 'end', 'tick'].includes(step.op);
+      const returnsEffects = ['release', 'cancel', 'leave', 'end', 'tick', 'detach', 'undetach'].includes(step.op);
       if (step.expected !== undefined) expect(result, text).toBe(step.expected);
       else if (returnsEffects) expect(result, text).toBe('-');
     }
