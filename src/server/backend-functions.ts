@@ -1,5 +1,5 @@
 import { topLevelMatches } from './sql-top-level.js';
-import { parseErrorFields } from './wire-messages.js';
+import { parseErrorFields, type ErrorFields } from './wire-messages.js';
 
 /**
  * pg_backend_pid(), pg_cancel_backend(pid) and pg_terminate_backend(pid) with the pids clients know (their
@@ -15,6 +15,9 @@ export interface BackendContext {
 }
 
 export type BackendSignal = 'cancel' | 'terminate';
+
+/** What pg_terminate_backend's target gets, as from Postgres. */
+export const ADMINISTRATOR_TERMINATION: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
 
 const MENTION = /pg_(backend_pid|cancel_backend|terminate_backend)/i;
 const SIGNAL_PREFIX = 'ppg-signal:';

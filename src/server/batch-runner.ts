@@ -1,5 +1,5 @@
 import { dataRows, summarizeOutput } from './backend-output.js';
-import type { BackendSignal } from './backend-functions.js';
+import { ADMINISTRATOR_TERMINATION, type BackendSignal } from './backend-functions.js';
 import { probeCopy } from './copy-in.js';
 import { EngineInterruptedError, EngineRestartedError, type Engine, type ExecResult } from './engine.js';
 import { waitEndError, type Holder } from './engine-scheduler.js';
@@ -185,7 +185,7 @@ export class BatchRunner<S extends BatchSession> {
     scheduler.beginBatch(session);
     try {
       const ownSync = batch.ownSync === true;
-      const output = clientOutput(this.statements, this.channels, { endsCopy: batch.endsCopy === true, ownSync, onBackendSignal: this.options.signalBackend }, (out) => session.write(out));
+      const output = clientOutput(this.statements, this.channels, { endsCopy: batch.endsCopy === true, ownSync, onBackendSignal: (kind, pid) => this.onBackendSignal(kind, pid) }, (out) => session.write(out));
       let result: ExecResult;
       for (;;) {
         try {
@@ -288,6 +288,16 @@ export class BatchRunner<S extends BatchSession> {
     this.session.write(reply);
     if (call.live) this.options.signalBackend(call.kind, call.pid);
     this.session.idle();
+  }
+
+  /**
+   * A client that terminates itself gets the FATAL in place of its query's result, as from a Postgres
+   * backend that stops at once (the client writes nothing more once it is ended); other signals go to
+   * their target after the batch has written its answer.
+   */
+  private onBackendSignal(kind: BackendSignal, pid: number): void {
+    if (kind === 'terminate' && pid === this.session.pid) this.session.terminate(ADMINISTRATOR_TERMINATION);
+    else this.options.signalBackend(kind, pid);
   }
 
   /** See parse-beside.ts. Returns false if the engine was stopped meanwhile (the batch then waits in line). */

@@ -268,7 +268,8 @@ export class ClientSession implements BatchSession {
   }
 
   write(bytes: Uint8Array): void {
-    if (!this.socket.destroyed && bytes.length > 0) this.socket.write(bytes);
+    // After terminate's final message nothing more goes out (a batch may still be streaming its output).
+    if (!this.socket.destroyed && !this.socket.writableEnded && bytes.length > 0) this.socket.write(bytes);
   }
 
   /** Sends a final error and closes the connection. */

@@ -7,6 +7,7 @@ import { createScramSha256Data, type ScramSha256Data } from 'pg-gateway';
 import { lockDataRoot } from './data-root-lock.js';
 import { PpgError } from '../ppg-error.js';
 import { ClientSession, type DatabaseCommand, type SessionHost } from './client-session.js';
+import { ADMINISTRATOR_TERMINATION } from './backend-functions.js';
 import { performHandshake } from './connection-handshake.js';
 import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
@@ -206,7 +207,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
       if (!target) return;
       // After the signalling batch has written its answer, as the target may be the caller itself.
       if (kind === 'cancel') setImmediate(() => target.cancel());
-      else setImmediate(() => target.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' }));
+      else setImmediate(() => target.terminate(ADMINISTRATOR_TERMINATION));
     },
   };
 

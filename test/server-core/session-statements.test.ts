@@ -49,7 +49,7 @@ describe('SessionStatements.record', () => {
 describe('PendingBatch', () => {
   const gather = (...messages: Uint8Array[]) => {
     const statements = new SessionStatements(7, 0);
-    const batch = new PendingBatch(statements, { namePrefix: statements.prefix, statementNames: statements.names, hasNeighbours: () => false, backendPid: 7, livePids: () => [7] });
+    const batch = new PendingBatch(statements, { namePrefix: statements.prefix, statementNames: statements.names, hasNeighbours: () => false, backendPid: 7, livePids: () => [7], activity: () => [] });
     for (const m of messages) batch.addExtended(m);
     return { statements, taken: batch.take('sync', [SYNC_MESSAGE]) };
   };
