@@ -5,8 +5,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { controlSocketPath } from '../../src/daemon/control-channel.js';
 import { queryRows } from '../support/pg-client.js';
-import { runPpg, urlFrom } from '../support/ppg-process.js';
-import { useSandbox } from '../support/sandbox-hooks.js';
+import { urlFrom } from '../support/ppg-process.js';
+import { useSandboxedPpg } from '../support/sandboxed-ppg.js';
 
 /**
  * The paths of reset/snapshot/branch that the in-place tests (dev-workflow.test.ts) never take: a running
@@ -14,14 +14,7 @@ import { useSandbox } from '../support/sandbox-hooks.js';
  * started again instead, and a hold that cannot get the data quiet (a transaction left open) fails with
  * INSTANCE_BUSY. Built CLI, temp PPG_DEV_HOME.
  */
-const box = useSandbox();
-const ppg = (args: string[]) => runPpg(args, { env: box().env, cwd: box().project });
-
-async function ok(args: string[]): Promise<string> {
-  const result = await ppg(args);
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-  return result.stdout.trim();
-}
+const { box, ppg, ok } = useSandboxedPpg();
 
 async function status(name: string): Promise<{ status: string; url: string | null; pid: number | null } | undefined> {
   const rows = JSON.parse(await ok(['dev', 'ls', '--json'])) as { name: string; status: string; url: string | null; pid: number | null }[];

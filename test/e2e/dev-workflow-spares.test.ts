@@ -3,22 +3,15 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../support/pg-client.js';
-import { runPpg, urlFrom } from '../support/ppg-process.js';
-import { useSandbox } from '../support/sandbox-hooks.js';
+import { urlFrom } from '../support/ppg-process.js';
+import { useSandboxedPpg } from '../support/sandboxed-ppg.js';
 
 /**
  * The spare copies behind fast restores and resets (src/state/spare-copy.ts): a save leaves one beside the
  * snapshot, a restore takes it, and the running daemon makes the next (src/daemon/spare-keeper.ts); the
  * same for the template's, which a reset takes as its new main database. Built CLI, temp PPG_DEV_HOME.
  */
-const box = useSandbox();
-const ppg = (args: string[]) => runPpg(args, { env: box().env, cwd: box().project });
-
-async function ok(args: string[]): Promise<string> {
-  const result = await ppg(args);
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-  return result.stdout.trim();
-}
+const { box, ppg, ok } = useSandboxedPpg();
 
 const snapshotSpare = (snap: string) => path.join(box().home, 'snapshots', 'app', snap, 'data.spare');
 

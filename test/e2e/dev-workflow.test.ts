@@ -4,18 +4,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { queryRows, withClient } from '../support/pg-client.js';
-import { runPpg, urlFrom } from '../support/ppg-process.js';
-import { useSandbox } from '../support/sandbox-hooks.js';
+import { urlFrom } from '../support/ppg-process.js';
+import { useSandboxedPpg } from '../support/sandboxed-ppg.js';
 
 /** reset, snapshots and branches with the built CLI in a temp PPG_DEV_HOME. */
-const box = useSandbox();
-const ppg = (args: string[]) => runPpg(args, { env: box().env, cwd: box().project });
-
-async function ok(args: string[]): Promise<string> {
-  const result = await ppg(args);
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-  return result.stdout.trim();
-}
+const { box, ppg, ok } = useSandboxedPpg();
 
 async function tables(url: string): Promise<string[]> {
   const rows = await queryRows<{ name: string }>(url, "select tablename as name from pg_tables where schemaname = 'public' order by 1");
