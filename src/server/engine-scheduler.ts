@@ -53,6 +53,8 @@ export class EngineScheduler<S> {
   constructor(
     private readonly interrupt: (fields: ErrorFields, session: S) => void,
     private readonly now: () => number = () => performance.now(),
+    /** A cancel has given a running batch its grace: a stop may follow (Engine.prepareRestart). */
+    private readonly stopLikely: () => void = () => undefined,
   ) {}
 
   get owner(): S | null {
@@ -158,6 +160,7 @@ export class EngineScheduler<S> {
   }
 
   cancel(session: S): void {
+    if (this.machine.isRunning(session)) this.stopLikely();
     this.apply(this.machine.cancel(session, this.now()));
   }
 

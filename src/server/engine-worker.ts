@@ -14,6 +14,9 @@ import { SLOT, type EngineReply, type EngineRequest, type EngineWorkerData } fro
 /** Output is sent on while a batch runs once this much has gathered, so a big result streams. */
 const STREAM_CHUNK_BYTES = 256 * 1024;
 
+// Loaded while the thread waits for 'open' (a thread booted ahead of a restart waits the longest).
+void import('@electric-sql/pglite').catch(() => undefined);
+
 const port = parentPort!;
 const { dataDir, wasmModule, slots } = workerData as EngineWorkerData;
 let opened: OpenedPGlite | null = null;

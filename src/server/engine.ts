@@ -70,7 +70,7 @@ const SHUTTING_DOWN: ErrorFields = { severity: 'FATAL', code: '57P01', message: 
 
 export class Engine<S> {
   /** Who runs when: one owner at a time, waits, timeouts and cancels (engine-scheduler.ts). */
-  readonly scheduler: EngineScheduler<S> = new EngineScheduler<S>((fields, session) => this.interrupt(fields, session));
+  readonly scheduler: EngineScheduler<S> = new EngineScheduler<S>((fields, session) => this.interrupt(fields, session), undefined, () => this.prepareRestart());
   private readonly sessions = new Set<S>();
   /** Session-level settings (lower-case name → value) currently applied in the engine, beyond its defaults. */
   private applied: ReadonlyMap<string, string> = new Map();
@@ -86,6 +86,8 @@ export class Engine<S> {
   private pending: PendingRequest<S>[] = [];
   private nextSlot = 0;
   private restarting: Promise<void> | null = null;
+  /** A thread booted ahead of a likely restart (prepareRestart). */
+  private spare: Promise<Worker> | null = null;
   /** Requests made while restarting, sent in the order they were made once the new worker is up. */
   private afterRestart: (() => void)[] = [];
   private dead: Error | null = null;
@@ -302,10 +304,40 @@ export class Engine<S> {
     }
   }
 
+  /**
+   * A statement is likely to be stopped soon (a cancel's grace has begun): the thread that will replace
+   * this one boots meanwhile, so the restart only has to open the data directory.
+   */
+  prepareRestart(): void {
+    if (this.spare || this.closing || this.dead) return;
+    const spare = spawnWorker(this.dataDir, this.slots);
+    spare.catch(() => undefined);
+    this.spare = spare;
+    // The stop comes at the end of the grace or not at all: a spare still unused by then is ended (and so
+    // is one that close finds).
+    setTimeout(() => {
+      if (this.takeSpareIf(spare)) void spare.then((worker) => worker.terminate(), () => undefined);
+    }, SPARE_LIFETIME_MS).unref();
+  }
+
+  private takeSpareIf(spare: Promise<Worker>): boolean {
+    if (this.spare !== spare) return false;
+    this.spare = null;
+    return true;
+  }
+
+  private takeSpare(): Promise<Worker> | undefined {
+    const spare = this.spare ?? undefined;
+    this.spare = null;
+    return spare;
+  }
+
   private async restart(old: Worker): Promise<void> {
     try {
+      // The new thread boots while the old one is ended; it opens the data directory only after.
+      const spawned = this.takeSpare() ?? spawnWorker(this.dataDir, this.slots);
       await old.terminate();
-      const started = await startWorker(this.dataDir, this.slots);
+      const started = await startWorker(this.dataDir, this.slots, spawned);
       this.worker = started.worker;
       this.attach(started.worker);
       this.setRoles(started.roles);
@@ -327,6 +359,8 @@ export class Engine<S> {
     if (this.closing) return;
     this.closing = true;
     await this.restarting;
+    const spare = this.takeSpare();
+    if (spare) await spare.then((worker) => worker.terminate(), () => undefined);
     if (this.pending.length > 0 && !options.finishRunning) {
       const interrupted = this.takePending();
       this.detach(this.worker);
@@ -450,9 +484,17 @@ export class Engine<S> {
   }
 }
 
-async function startWorker(dataDir: string, slots: Int32Array): Promise<StartedWorker> {
+/** A new engine thread, booting (loading its modules) until it is told to open the data directory. */
+/** How long a thread booted for a likely restart waits for it (the cancel grace is 100 ms). */
+const SPARE_LIFETIME_MS = 1_000;
+
+async function spawnWorker(dataDir: string, slots: Int32Array): Promise<Worker> {
   const workerData: EngineWorkerData = { dataDir, wasmModule: await sharedWasmModule(), slots };
-  const worker = new Worker(engineWorkerUrl(), { workerData });
+  return new Worker(engineWorkerUrl(), { workerData });
+}
+
+async function startWorker(dataDir: string, slots: Int32Array, spawned?: Promise<Worker>): Promise<StartedWorker> {
+  const worker = await (spawned ?? spawnWorker(dataDir, slots));
   let onMessage: (reply: EngineReply) => void = () => undefined;
   let onError: (error: Error) => void = () => undefined;
   let onExit: (code: number) => void = () => undefined;

@@ -14,6 +14,22 @@ describe('EngineScheduler', () => {
   });
   afterEach(() => vi.useRealTimers());
 
+  it('a cancel of a running batch says a stop is likely (the engine boots its next thread during the grace); other cancels do not', async () => {
+    let likely = 0;
+    const withHint = new EngineScheduler<string>((fields) => interrupts.push(fields), () => Date.now(), () => likely++);
+    withHint.take('a');
+    withHint.cancel('a');
+    expect(likely).toBe(0);
+    withHint.beginBatch('a');
+    withHint.startRun('a', 0);
+    withHint.cancel('a');
+    expect(likely).toBe(1);
+    withHint.endRun('a');
+    withHint.endBatch('a');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(interrupts).toEqual([]);
+  });
+
   it('a wait ends with the engine, or with the reason it was refused', async () => {
     expect(scheduler.take('a')).toBe(true);
     const b = scheduler.acquire('b', { statementTimeoutMs: 0, lockWaitTimeoutMs: 300 });
