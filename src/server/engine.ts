@@ -78,6 +78,8 @@ export class Engine<S> {
   private settingsOwner: S | null = null;
   /** The session whose unnamed prepared statement the engine holds. */
   private unnamedOwner: S | null = null;
+  /** The session whose temporary objects are in place under their own names (temp-objects.ts). */
+  private tempOwner: S | null = null;
   /** Channels the engine LISTENs on, with the sessions that asked. */
   private readonly listeners = new Map<string, Set<S>>();
   private restarts = 0;
@@ -179,6 +181,15 @@ export class Engine<S> {
 
   forgetUnnamedStatementOf(session: S): void {
     if (this.unnamedOwner === session) this.unnamedOwner = null;
+  }
+
+  /** Whose temporary objects are in place (null: nobody's; a restart loses them all). */
+  get tempObjectsOwner(): S | null {
+    return this.tempOwner;
+  }
+
+  setTempObjectsOwner(session: S | null): void {
+    this.tempOwner = session;
   }
 
   /** `session` listens on `channel` (the engine LISTENs on the union of its sessions' channels). */
@@ -287,6 +298,7 @@ export class Engine<S> {
     this.applied = new Map();
     this.settingsOwner = null;
     this.unnamedOwner = null;
+    this.tempOwner = null;
     this.catalogInstalled = false;
     this.inTransaction = false;
     this.restarts++;

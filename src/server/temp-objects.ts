@@ -94,14 +94,6 @@ export function tempSwitchSql(current: number | null, next: number | null): stri
   return `SELECT pg_temp.ppg_temp_switch(${current ?? 'NULL'}, ${next ?? 'NULL'})`;
 }
 
-interface EngineTemp {
-  /** The client whose objects are in place (null: nobody's). */
-  holder: TempUser | null;
-  /** The engine generation that holds them: a restart loses all temp objects. */
-  generation: number;
-}
-
-const byEngine = new WeakMap<object, EngineTemp>();
 const users = new WeakSet<TempUser>();
 
 /** `session` ran SQL that mentions temporary objects: from now on its objects are switched in and out. */
@@ -113,31 +105,20 @@ export function usesTemp(session: TempUser): boolean {
   return users.has(session);
 }
 
-function stateOf(engine: Engine<unknown>): EngineTemp {
-  let state = byEngine.get(engine);
-  if (!state || state.generation !== engine.generation) {
-    state = { holder: null, generation: engine.generation };
-    byEngine.set(engine, state);
-  }
-  return state;
-}
-
 /** Puts `session`'s temp objects in place, and everybody else's aside. Must be called by the engine's owner. */
 export async function switchTempObjects<S extends TempUser>(engine: Engine<S>, session: S, log: (line: string) => void): Promise<void> {
-  const state = stateOf(engine as Engine<unknown>);
   const next = usesTemp(session) ? session : null;
-  const sql = tempSwitchSql(state.holder?.pid ?? null, next?.pid ?? null);
+  const sql = tempSwitchSql(engine.tempObjectsOwner?.pid ?? null, next?.pid ?? null);
   if (!sql) return;
   const error = firstError(await engine.execQuery(sql));
   if (error) log(`could not switch temporary objects to session ${session.pid}: ${error.get('M')}`);
-  state.holder = next;
+  engine.setTempObjectsOwner(next);
 }
 
 /** Drops a departed client's temp objects, in place or set aside. Must be called by the engine's owner. */
 export async function dropTempObjectsOf<S extends TempUser>(engine: Engine<S>, session: S): Promise<void> {
   if (!usesTemp(session)) return;
-  const state = stateOf(engine as Engine<unknown>);
-  const inPlace = state.holder === session;
+  const inPlace = engine.tempObjectsOwner === session;
   await engine.execQuery(`SELECT pg_temp.ppg_temp_drop(${inPlace ? 'NULL' : session.pid})`);
-  if (inPlace) state.holder = null;
+  if (inPlace) engine.setTempObjectsOwner(null);
 }
