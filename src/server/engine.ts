@@ -272,7 +272,7 @@ export class Engine<S> {
    */
   interrupt(fields: ErrorFields, session?: S): boolean {
     if (this.restarting || this.dead || this.closing) return false;
-    const index = session === undefined ? Math.min(0, this.pending.length - 1) : this.pending.findIndex((r) => r.owner === session && !r.withdrawn);
+    const index = session === undefined ? (this.pending.length > 0 ? 0 : -1) : this.pending.findIndex((r) => r.owner === session && !r.withdrawn);
     if (index < 0) return false;
     if (index > 0) {
       const request = this.pending[index]!;
@@ -327,19 +327,13 @@ export class Engine<S> {
     this.spare = spare;
     // The stop comes at the end of the grace or not at all: a spare still unused by then is ended (and so
     // is one that close finds).
-    setTimeout(() => {
-      if (this.takeSpareIf(spare)) void spare.then((worker) => worker.terminate(), () => undefined);
-    }, SPARE_LIFETIME_MS).unref();
+    setTimeout(() => void endSpare(this.takeSpare(spare)), SPARE_LIFETIME_MS).unref();
   }
 
-  private takeSpareIf(spare: Promise<Worker>): boolean {
-    if (this.spare !== spare) return false;
-    this.spare = null;
-    return true;
-  }
-
-  private takeSpare(): Promise<Worker> | undefined {
+  /** The spare thread, now the caller's (only if it is `only`, when given). */
+  private takeSpare(only?: Promise<Worker>): Promise<Worker> | undefined {
     const spare = this.spare ?? undefined;
+    if (only !== undefined && spare !== only) return undefined;
     this.spare = null;
     return spare;
   }
@@ -371,8 +365,7 @@ export class Engine<S> {
     if (this.closing) return;
     this.closing = true;
     await this.restarting;
-    const spare = this.takeSpare();
-    if (spare) await spare.then((worker) => worker.terminate(), () => undefined);
+    await endSpare(this.takeSpare());
     if (this.pending.length > 0 && !options.finishRunning) {
       const interrupted = this.takePending();
       this.detach(this.worker);
@@ -496,10 +489,14 @@ export class Engine<S> {
   }
 }
 
-/** A new engine thread, booting (loading its modules) until it is told to open the data directory. */
 /** How long a thread booted for a likely restart waits for it (the cancel grace is 100 ms). */
 const SPARE_LIFETIME_MS = 1_000;
 
+async function endSpare(spare: Promise<Worker> | undefined): Promise<void> {
+  await spare?.then((worker) => worker.terminate(), () => undefined);
+}
+
+/** A new engine thread, booting (loading its modules) until it is told to open the data directory. */
 async function spawnWorker(dataDir: string, slots: Int32Array): Promise<Worker> {
   const workerData: EngineWorkerData = { dataDir, wasmModule: await sharedWasmModule(), slots };
   return new Worker(engineWorkerUrl(), { workerData });
