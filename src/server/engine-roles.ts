@@ -1,6 +1,10 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { dataRows } from './backend-output.js';
+import { quoteIdent } from './sql-statements.js';
 import { queryMessage } from './wire-messages.js';
+
+/** The role the engine itself logs in as: a superuser, and every session's authorization by default. */
+export const ENGINE_USER = 'postgres';
 
 /**
  * The roles of one database (each database is its own PGlite cluster): what a login checks its password
@@ -37,12 +41,11 @@ export function mayChangeRoles(bytes: Uint8Array): boolean {
  */
 export function readRoles(db: PGlite): RoleRecord[] {
   const [sessionUser, role] = dataRows(db.execProtocolRawSync(queryMessage("SELECT session_user, current_setting('role')")))[0] ?? [];
-  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const restore = [
-    sessionUser && sessionUser !== 'postgres' ? `SET SESSION AUTHORIZATION ${quote(sessionUser)}` : '',
-    role && role !== 'none' ? `SET ROLE ${quote(role)}` : '',
+    sessionUser && sessionUser !== ENGINE_USER ? `SET SESSION AUTHORIZATION ${quoteIdent(sessionUser)}` : '',
+    role && role !== 'none' ? `SET ROLE ${quoteIdent(role)}` : '',
   ].filter(Boolean).join('; ');
-  const out = db.execProtocolRawSync(queryMessage(`SET SESSION AUTHORIZATION postgres; SELECT rolname, rolpassword, rolcanlogin::text FROM pg_catalog.pg_authid${restore ? `; ${restore}` : ''}`));
+  const out = db.execProtocolRawSync(queryMessage(`SET SESSION AUTHORIZATION ${ENGINE_USER}; SELECT rolname, rolpassword, rolcanlogin::text FROM pg_catalog.pg_authid${restore ? `; ${restore}` : ''}`));
   return dataRows(out).map(([name, password, canLogin]) => ({ name: name ?? '', password: password ?? null, canLogin: canLogin === 'true' }));
 }
 

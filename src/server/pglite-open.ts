@@ -6,6 +6,7 @@ import { dataRows, parameterStatusName, splitFrames } from './backend-output.js'
 import { BACKEND_FUNCTIONS_SQL } from './backend-functions.js';
 import { internalDatabaseName } from './data-template.js';
 import { EngineExtensions } from './engine-extensions.js';
+import { ENGINE_USER } from './engine-roles.js';
 import type { CompiledWasm } from './engine-protocol.js';
 import { bundleTarball } from './extension-catalog.js';
 import { proxySettingStartParams, SHOW_DURATION_FUNCTION_SQL } from './proxy-settings.js';
@@ -108,7 +109,7 @@ export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Pr
   }
   // A startup packet makes PGlite report GUC changes (ParameterStatus) like a normal backend, and gives
   // us the parameter set every client receives at connect.
-  const out = db.execProtocolRawSync(startupMessage({ user: 'postgres', database }));
+  const out = db.execProtocolRawSync(startupMessage({ user: ENGINE_USER, database }));
   const parameterStatus = new Map<string, string>();
   for (const f of splitFrames(out)) {
     if (f.type !== BACKEND.ParameterStatus) continue;

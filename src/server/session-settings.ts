@@ -1,5 +1,6 @@
 import { dataRows, firstError } from './backend-output.js';
 import type { Engine } from './engine.js';
+import { ENGINE_USER } from './engine-roles.js';
 import { engineSettingName, PROXY_SETTINGS, proxySettingsQuery } from './proxy-settings.js';
 import { quoteIdent, quoteLiteral } from './sql-statements.js';
 
@@ -54,7 +55,7 @@ export function settingsSwitchSql(applied: ReadonlyMap<string, string>, wanted: 
   for (const name of applied.keys()) {
     if (wanted.has(name)) continue;
     // RESET (and SET … DEFAULT) leave a session authorization made by set_config as it is.
-    if (name === SESSION_AUTHORIZATION) statements.push(`SELECT set_config('${SESSION_AUTHORIZATION}', 'postgres', false)`);
+    if (name === SESSION_AUTHORIZATION) statements.push(`SELECT set_config('${SESSION_AUTHORIZATION}', ${quoteLiteral(ENGINE_USER)}, false)`);
     else statements.push(`RESET ${PROXY_SETTINGS.has(name) ? engineSettingName(name) : quoteIdent(name)}`);
   }
   const assignments: string[] = [];
@@ -80,8 +81,8 @@ export async function applySessionSettings<S extends SettingsHolder>(engine: Eng
 /** A login role's session runs under its session authorization (session_user and current_user are the role). */
 export const SESSION_AUTHORIZATION = 'session_authorization';
 
-/** pg_settings leaves out session_authorization and role (GUC_NO_SHOW_ALL); the engine's own user is postgres. */
-const ROLE_SETTING_QUERY = `SELECT '${SESSION_AUTHORIZATION}', session_user::text WHERE session_user <> 'postgres'
+/** pg_settings leaves out session_authorization and role (GUC_NO_SHOW_ALL). */
+const ROLE_SETTING_QUERY = `SELECT '${SESSION_AUTHORIZATION}', session_user::text WHERE session_user <> ${quoteLiteral(ENGINE_USER)}
   UNION ALL SELECT 'role', current_setting('role') WHERE current_setting('role') <> 'none'`;
 
 /** Reads the session-level settings back from the engine after `session` changed them. */
