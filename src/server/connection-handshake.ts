@@ -13,14 +13,16 @@ import {
  * pg-gateway; around it we answer what it does not (GSSENCRequest, CancelRequest, bad startup packets),
  * make its SCRAM failure code standard (28P01), and take the socket back once the client is authenticated.
  */
+/**
+ * How a login as a user is checked, from one lookup of its role: by SCRAM against a verifier, or by MD5
+ * (`hash`: md5(password || username) in hex) for a role whose stored password is MD5, as under pg_hba
+ * `md5` (which runs SCRAM for SCRAM passwords).
+ */
+export type LoginCheck = { method: 'scram'; verifier: ScramSha256Data } | { method: 'md5'; hash: string };
+
 export interface HandshakeOptions {
-  /** The SCRAM verifier a login as `username` to `database` is checked against. */
-  scramFor(username: string, database: string): Promise<ScramSha256Data>;
-  /**
-   * md5(password || username) in hex when the role's stored password is MD5: such a role logs in by MD5,
-   * as under pg_hba `md5` (which runs SCRAM for SCRAM passwords); null for everyone else.
-   */
-  md5For(username: string, database: string): Promise<string | null>;
+  /** How a login as `username` to `database` is checked. */
+  loginCheckFor(username: string, database: string): Promise<LoginCheck>;
   onCancelRequest(pid: number, secret: number): void;
   /** Postgres' authentication_timeout. */
   timeoutMs: number;
@@ -196,14 +198,15 @@ export function performHandshake(socket: Socket, options: HandshakeOptions): Pro
       resolve(performHandshake(secure as unknown as Socket, { ...options, tls: undefined, timeoutMs: remaining }));
     };
     const connection = new PostgresConnection({ readable, writable }, {
-      auth: {
-        method: 'scram-sha-256',
-        getScramSha256Data: ({ username }, state) => options.scramFor(username, state.clientParams?.database || username),
-      },
+      // Replaced at startup (pg-gateway starts the authentication after onStartup), once the user is known.
+      auth: { method: 'scram-sha-256', getScramSha256Data: () => Promise.reject(new Error('no startup packet yet')) },
       async onStartup(state) {
         const params = state.clientParams;
-        const hash = params ? await options.md5For(params.user, params.database || params.user) : null;
-        if (hash) connection.options.auth = { method: 'md5', getPreHashedPassword: () => hash };
+        if (!params) return;
+        const check = await options.loginCheckFor(params.user, params.database || params.user);
+        connection.options.auth = check.method === 'md5'
+          ? { method: 'md5', getPreHashedPassword: () => check.hash }
+          : { method: 'scram-sha-256', getScramSha256Data: () => check.verifier };
       },
       onMessage(message, state) {
         if (state.step === 'AwaitingInitialMessage') {

@@ -3,12 +3,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { createSecureContext } from 'node:tls';
 import path from 'node:path';
-import { createScramSha256Data, type ScramSha256Data } from 'pg-gateway';
+import { createScramSha256Data } from 'pg-gateway';
 import { lockDataRoot } from './data-root-lock.js';
 import { PpgError } from '../ppg-error.js';
 import { ClientSession, type DatabaseCommand, type SessionHost } from './client-session.js';
 import { ADMINISTRATOR_TERMINATION } from './backend-functions.js';
-import { performHandshake } from './connection-handshake.js';
+import { performHandshake, type LoginCheck } from './connection-handshake.js';
 import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
 import { md5HashOf, parseScramVerifier, type RoleRecord } from './engine-roles.js';
@@ -154,13 +154,11 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     });
     return role?.canLogin ? role : undefined;
   };
-  const scramFor = async (username: string, database: string): Promise<ScramSha256Data> => {
-    if (username === user) return scram;
-    return parseScramVerifier((await loginRole(username, database))?.password ?? null) || decoy;
-  };
-  const md5For = async (username: string, database: string): Promise<string | null> => {
-    if (username === user) return null;
-    return md5HashOf((await loginRole(username, database))?.password ?? null);
+  const loginCheckFor = async (username: string, database: string): Promise<LoginCheck> => {
+    if (username === user) return { method: 'scram', verifier: scram };
+    const stored = (await loginRole(username, database))?.password ?? null;
+    const hash = md5HashOf(stored);
+    return hash ? { method: 'md5', hash } : { method: 'scram', verifier: parseScramVerifier(stored) || decoy };
   };
 
   // Quiescing (DbServer.quiesce): whoever opens an engine or changes the databases passes the gate first
@@ -232,8 +230,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
   async function acceptClient(socket: net.Socket): Promise<void> {
     authenticating++;
     const handshake = await performHandshake(socket, {
-      scramFor,
-      md5For,
+      loginCheckFor,
       timeoutMs: options.authenticationTimeoutMs ?? AUTHENTICATION_TIMEOUT_MS,
       tls: secureContext,
       onCancelRequest: (pid, secret) => {
