@@ -28,8 +28,8 @@ interface Shape {
   column: string;
   /** 1 for the $1 form (an integer, as Postgres infers it), else 0. */
   parameters: number;
-  /** The messages to answer, in order; null for a simple Query. */
-  extended: { type: number; describe?: number }[] | null;
+  /** Parse/Bind/[Describe]/Execute/Sync, with what the Describe names (null: none); null for a simple Query. */
+  extended: { describe: number | null } | null;
   resultBinary: boolean;
 }
 
@@ -75,10 +75,7 @@ function extendedShape(parts: readonly Uint8Array[]): Shape | null {
   if (executePortal !== '') return null;
   const matched = matchCall(sql, bind.parameter);
   if (!matched || (sql.includes('$1') ? bind.count !== 1 : bind.count !== 0)) return null;
-  const extended: Shape['extended'] = [{ type: FRONTEND.Parse }, { type: FRONTEND.Bind }];
-  if (describe) extended.push({ type: FRONTEND.Describe, describe: describe[5]! });
-  extended.push({ type: FRONTEND.Execute }, { type: FRONTEND.Sync });
-  return { ...matched, parameters: bind.count, extended, resultBinary: bind.resultBinary };
+  return { ...matched, parameters: bind.count, extended: { describe: describe ? describe[5]! : null }, resultBinary: bind.resultBinary };
 }
 
 /** The unnamed portal and statement, at most one integer parameter (text or binary), the result format. */
@@ -144,26 +141,12 @@ function replyTo(shape: Shape): Uint8Array {
   const { call, column, resultBinary } = shape;
   const result = [...(call.live ? [] : [notBackendWarning(call.pid)]), dataRow(call.live, resultBinary), commandComplete('SELECT 1')];
   if (!shape.extended) return concatBytes([rowDescription(column, false), ...result, readyForQuery('I')]);
-  const out: Uint8Array[] = [];
-  for (const message of shape.extended) {
-    switch (message.type) {
-      case FRONTEND.Parse:
-        out.push(frame(BACKEND.ParseComplete, new Uint8Array(0)));
-        break;
-      case FRONTEND.Bind:
-        out.push(frame(BACKEND.BindComplete, new Uint8Array(0)));
-        break;
-      case FRONTEND.Describe:
-        if (message.describe === DESCRIBE_TARGET.Statement) out.push(parameterDescription(shape.parameters));
-        out.push(rowDescription(column, message.describe === DESCRIBE_TARGET.Portal && resultBinary));
-        break;
-      case FRONTEND.Execute:
-        out.push(...result);
-        break;
-      case FRONTEND.Sync:
-        out.push(readyForQuery('I'));
-        break;
-    }
-  }
-  return concatBytes(out);
+  const { describe } = shape.extended;
+  const described = describe === null ? [] : [
+    ...(describe === DESCRIBE_TARGET.Statement ? [parameterDescription(shape.parameters)] : []),
+    rowDescription(column, describe === DESCRIBE_TARGET.Portal && resultBinary),
+  ];
+  return concatBytes([
+    frame(BACKEND.ParseComplete, new Uint8Array(0)), frame(BACKEND.BindComplete, new Uint8Array(0)), ...described, ...result, readyForQuery('I'),
+  ]);
 }
