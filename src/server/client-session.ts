@@ -60,7 +60,8 @@ export class ClientSession implements BatchSession {
   private copyIn: CopyInBuffer | null = null;
   private readonly startedAt = new Date();
   private lastQuery = '';
-  private lastQueryAt: Date | null = null;
+  /** Epoch ms: a number, as every statement sets it and only pg_stat_activity reads it. */
+  private lastQueryAt: number | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -82,7 +83,7 @@ export class ClientSession implements BatchSession {
       activity: () => host.activity(pid),
       noteQuery: (sql) => {
         this.lastQuery = sql;
-        this.lastQueryAt = new Date();
+        this.lastQueryAt = Date.now();
       },
     };
     this.pending = new PendingBatch(this.statements, this.rewriteContext);
@@ -98,7 +99,7 @@ export class ClientSession implements BatchSession {
     return {
       pid: this.pid, usename: this.startupParams.user ?? '', datname: this.engine.name,
       application_name: this.settings.get('application_name') ?? '', client_addr: address, client_port: address ? this.socket.remotePort ?? null : -1,
-      backend_start: this.startedAt.toISOString(), xact_start: null, query_start: this.lastQueryAt?.toISOString() ?? null, state_change: null,
+      backend_start: this.startedAt.toISOString(), xact_start: null, query_start: this.lastQueryAt === null ? null : new Date(this.lastQueryAt).toISOString(), state_change: null,
       state: running || this.engine.scheduler.isRunning(this) ? 'active' : status === 'T' ? 'idle in transaction' : status === 'E' ? 'idle in transaction (aborted)' : 'idle',
       query: this.lastQuery, backend_type: 'client backend',
     };
