@@ -77,23 +77,29 @@ describe('reset, restore and branch of a daemon without the control channel', ()
   }, 180_000); // three stop-and-start cycles and a branch: ~45 s at load 9 on the 2-core VM
 });
 
+/** Runs `command` while another client holds a transaction open (a row written to `log`), then commits it. */
+async function whileTransactionOpen<T>(url: string, command: () => Promise<T>): Promise<T> {
+  const writer = new pg.Client({ connectionString: url });
+  await writer.connect();
+  try {
+    await writer.query('begin');
+    await writer.query("insert into log values ('open')");
+    const result = await command();
+    await writer.query('commit');
+    return result;
+  } finally {
+    await writer.end().catch(() => undefined);
+  }
+}
+
 describe('INSTANCE_BUSY: a transaction that stays open past the hold timeout (20 s)', () => {
   it('snapshot save fails and changes nothing; the transaction still commits and the instance serves on', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     await queryRows(url, 'create table log (v text)');
     const { pid } = (await status('app'))!;
-    const writer = new pg.Client({ connectionString: url });
-    await writer.connect();
-    try {
-      await writer.query('begin');
-      await writer.query("insert into log values ('open')");
-      const saved = await ppg(['dev', 'snapshot', 'save', 'never']);
-      expect(saved.code).toBe(1);
-      expect(saved.stderr).toMatch(/^error: a transaction stayed open for 20 s, so the data could not be copied consistently\nhint: commit or roll back/m);
-      await writer.query('commit');
-    } finally {
-      await writer.end().catch(() => undefined);
-    }
+    const saved = await whileTransactionOpen(url, () => ppg(['dev', 'snapshot', 'save', 'never']));
+    expect(saved.code).toBe(1);
+    expect(saved.stderr).toMatch(/^error: a transaction stayed open for 20 s, so the data could not be copied consistently\nhint: commit or roll back/m);
     expect(await queryRows(url, 'select v from log')).toEqual([{ v: 'open' }]);
     expect(JSON.parse(await ok(['dev', 'snapshot', 'ls', '--json']))).toEqual([]);
     // Not even a staging folder is left of the failed snapshot.
@@ -106,18 +112,9 @@ describe('INSTANCE_BUSY: a transaction that stays open past the hold timeout (20
     const url = urlFrom(await ppg(['dev', '--detach']));
     await queryRows(url, 'create table log (v text)');
     const { pid } = (await status('app'))!;
-    const writer = new pg.Client({ connectionString: url });
-    await writer.connect();
-    try {
-      await writer.query('begin');
-      await writer.query("insert into log values ('open')");
-      const branched = await ppg(['dev', 'branch', 'app', 'feature']);
-      expect(branched.code).toBe(1);
-      expect(branched.stderr).toMatch(/^error: a transaction stayed open for 20 s/m);
-      await writer.query('commit');
-    } finally {
-      await writer.end().catch(() => undefined);
-    }
+    const branched = await whileTransactionOpen(url, () => ppg(['dev', 'branch', 'app', 'feature']));
+    expect(branched.code).toBe(1);
+    expect(branched.stderr).toMatch(/^error: a transaction stayed open for 20 s/m);
     expect(await status('feature')).toBeUndefined();
     expect(existsSync(path.join(box().home, 'instances', 'feature'))).toBe(false);
     expect(await status('app')).toMatchObject({ status: 'running', url, pid });
