@@ -3,7 +3,9 @@
  * going to daemon.log). Reports exactly one IPC message, `ready` or `error`, then serves until
  * SIGTERM/SIGINT and shuts down cleanly.
  */
+import path from 'node:path';
 import { isPpgError } from '../ppg-error.js';
+import { instancePaths } from '../state/state-paths.js';
 import { sharedWasmModule } from '../server/engine-worker-url.js';
 import { DAEMON_CONFIG_ENV, type DaemonConfig, type DaemonMessage } from './daemon-messages.js';
 import { runDaemon } from './run-daemon.js';
@@ -48,8 +50,13 @@ async function daemonMain(): Promise<void> {
   const shutdown = waitForShutdownSignal();
   log(`starting instance '${config.name}' (ppg-dev daemon, node ${process.version})`);
   if (config.awaitData) {
-    // PGlite's WASM compiles on background threads meanwhile: the wait is not lost.
+    // The wait is not lost: PGlite's WASM compiles, and the main database's engine thread boots and
+    // starts PGlite as far as it goes without the data (the server's open takes it; unused, it is ended
+    // with the process).
     sharedWasmModule().catch(() => undefined);
+    const { prepareEngine } = await import('../server/engine.js');
+    const { databaseDirName, MAIN_DATABASE } = await import('../server/database-registry.js');
+    prepareEngine(path.join(instancePaths(config.stateRoot, config.name).data, databaseDirName(MAIN_DATABASE)));
     if (!(await dataPlaced())) {
       log('the parent went away before the data was in place; not starting');
       return;

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createDataDirFrom, createDataDirFromTemplate, isDataDir } from './data-template.js';
-import { Engine } from './engine.js';
+import { endPrepared, Engine, prepareEngine } from './engine.js';
 import { isStagingName } from '../state/staging.js';
 
 /**
@@ -25,6 +25,8 @@ function databaseNameFromDir(dir: string): string {
 
 export class DatabaseRegistry<S> {
   private readonly engines = new Map<string, Promise<Engine<S>>>();
+  /** Folders whose engine thread `prepare` started. */
+  private readonly prepared = new Set<string>();
 
   constructor(
     private readonly dataRoot: string,
@@ -127,10 +129,35 @@ export class DatabaseRegistry<S> {
     return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
-  /** Rolls back and closes every open engine. */
-  async closeAll(): Promise<void> {
-    const engines = [...this.engines.values()];
+  /**
+   * Starts `name`'s engine thread now for an open that follows soon (see engine.ts prepareEngine): the
+   * next `open` of it takes the thread. The folder may be replaced meanwhile.
+   */
+  prepare(requested: string): void {
+    const dir = this.dirOf(this.resolveName(requested));
+    prepareEngine(dir);
+    this.prepared.add(dir);
+  }
+
+  /**
+   * Rolls back and closes every open engine, and ends the threads prepared before the call that no open
+   * took. `keepThreadOf`: that database opens again soon (its folder may be swapped meanwhile): its
+   * engine's thread is kept and prepares the next open (Engine.closeAndPrepare), or one is started.
+   */
+  async closeAll(options: { keepThreadOf?: string } = {}): Promise<void> {
+    const keep = options.keepThreadOf === undefined ? undefined : this.resolveName(options.keepThreadOf);
+    const engines = [...this.engines];
     this.engines.clear();
-    await Promise.allSettled(engines.map(async (e) => (await e).close()));
+    const prepared = [...this.prepared];
+    this.prepared.clear();
+    const closing = engines.map(async ([name, engine]) => {
+      if (name !== keep) return (await engine).close();
+      this.prepared.add(this.dirOf(name));
+      return (await engine).closeAndPrepare();
+    });
+    // Ended now (before any kept thread is handed over), so only threads prepared before this call go.
+    const ending = prepared.map(endPrepared);
+    if (keep !== undefined && !engines.some(([name]) => name === keep)) this.prepare(keep);
+    await Promise.allSettled([...closing, ...ending]);
   }
 }

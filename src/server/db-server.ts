@@ -328,7 +328,8 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
       for (const session of [...sessions.values()]) {
         session.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
       }
-      await registry.closeAll();
+      // The main database opens again as soon as fn is done (below): its thread prepares that meanwhile.
+      await registry.closeAll(options.openOnFirstConnection ? {} : { keepThreadOf: MAIN_DATABASE });
       try {
         return await fn();
       } finally {

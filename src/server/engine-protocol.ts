@@ -30,8 +30,11 @@ export type EngineRequest =
   | { kind: 'exec'; bytes: Uint8Array; detached?: boolean; slot?: number }
   /** Every shipped extension's files into the instance (see engine-extensions.ts). */
   | { kind: 'catalog' }
-  /** `rollback` is a Query message run first if a transaction is open. */
-  | { kind: 'close'; rollback: Uint8Array };
+  /**
+   * `rollback` is a Query message run first if a transaction is open. `prepare`: the thread stays and starts
+   * PGlite again for the same data directory, up to where it reads it, for a later 'open'.
+   */
+  | { kind: 'close'; rollback: Uint8Array; prepare?: true };
 
 export type EngineReply =
   | { kind: 'opened'; parameterStatus: [string, string][]; roles: RoleRecord[] }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { mayChangeRoles, readRoles } from './engine-roles.js';
 import { BACKEND, concatBytes, queryMessage, SYNC_MESSAGE } from './wire-messages.js';
-import { installSessionFunctions, mayDropSessionFunctions, openPGlite, type OpenedPGlite } from './pglite-open.js';
+import { installSessionFunctions, mayDropSessionFunctions, preparePGlite, type OpenedPGlite } from './pglite-open.js';
 import { SLOT, type EngineReply, type EngineRequest, type EngineWorkerData } from './engine-protocol.js';
 
 /**
@@ -14,11 +14,11 @@ import { SLOT, type EngineReply, type EngineRequest, type EngineWorkerData } fro
 /** Output is sent on while a batch runs once this much has gathered, so a big result streams. */
 const STREAM_CHUNK_BYTES = 256 * 1024;
 
-// Loaded while the thread waits for 'open' (a thread booted ahead of a restart waits the longest).
-void import('@electric-sql/pglite').catch(() => undefined);
-
 const port = parentPort!;
 const { dataDir, wasmModule, slots } = workerData as EngineWorkerData;
+// PGlite starts as far as it can without the data directory while the thread waits for 'open' (a thread
+// booted ahead of a restart or a reopen waits the longest): see preparePGlite.
+let prepared = preparePGlite(dataDir, wasmModule);
 let opened: OpenedPGlite | null = null;
 const requests: EngineRequest[] = [];
 let running = false;
@@ -91,7 +91,7 @@ function endsWithReadyForQuery(output: Uint8Array): boolean {
 async function handle(request: EngineRequest): Promise<void> {
   switch (request.kind) {
     case 'open':
-      opened = await openPGlite(dataDir, wasmModule);
+      opened = await prepared.open();
       reply({ kind: 'opened', parameterStatus: [...opened.parameterStatus], roles: readRoles(opened.db) });
       return;
     case 'exec':
@@ -104,13 +104,17 @@ async function handle(request: EngineRequest): Promise<void> {
       await opened!.extensions.installCatalog();
       reply({ kind: 'done', data: new Uint8Array(0), inTransaction: opened!.db.isInTransaction() });
       return;
-    case 'close':
-      if (opened && !opened.db.closed) {
-        if (opened.db.isInTransaction()) opened.db.execProtocolRawSync(request.rollback);
-        await opened.db.close();
+    case 'close': {
+      const db = opened?.db;
+      if (db && !db.closed) {
+        if (db.isInTransaction()) db.execProtocolRawSync(request.rollback);
+        await db.close();
       }
+      opened = null;
+      if (request.prepare) prepared = preparePGlite(dataDir, wasmModule);
       reply({ kind: 'closed' });
       return;
+    }
   }
 }
 

@@ -108,10 +108,17 @@ export class Engine<S> {
     this.attach(worker);
   }
 
-  /** Opens an existing data directory in a new worker. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors. */
+  /**
+   * Opens an existing data directory in a new worker, or in the one `prepareEngine` started for it.
+   * Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors.
+   */
   static async open<S>(name: string, dataDir: string): Promise<Engine<S>> {
-    const slots = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
-    const started = await startWorker(dataDir, slots);
+    const prepared = takePrepared(dataDir);
+    const slots = prepared?.slots ?? new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
+    const started = await startWorker(dataDir, slots, prepared?.worker.then((w) => {
+      w.ref();
+      return w;
+    }));
     const engine = new Engine<S>(name, dataDir, started.worker, started.parameterStatus, slots);
     engine.setRoles(started.roles);
     return engine;
@@ -382,6 +389,37 @@ export class Engine<S> {
     await this.worker.terminate();
   }
 
+  /**
+   * As `close` (rollback, shutdown checkpoint), but the thread is kept for the next `Engine.open` of the same
+   * data directory, which a reset or restore swaps meanwhile: it starts PGlite again as far as it goes
+   * without the folder (see prepareEngine), warm, with no new thread to boot. An engine with a batch
+   * running, restarting or dead is closed as by `close`.
+   */
+  async closeAndPrepare(): Promise<void> {
+    if (this.closing) return;
+    if (this.pending.length > 0 || this.restarting || this.dead) return this.close();
+    this.closing = true;
+    await endSpare(this.takeSpare());
+    const worker = this.worker;
+    this.detach(worker);
+    let onMessage: (reply: EngineReply) => void = () => undefined;
+    let onError: (error: Error) => void = () => undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onMessage = (reply) => (reply.kind === 'closed' ? resolve() : reject(new Error(`unexpected reply from the engine thread: ${reply.kind}`)));
+        onError = reject;
+        worker.on('message', onMessage).on('error', onError);
+        worker.postMessage({ kind: 'close', rollback: ROLLBACK, prepare: true } satisfies EngineRequest);
+      });
+    } catch {
+      await worker.terminate();
+      return;
+    } finally {
+      worker.off('message', onMessage).off('error', onError);
+    }
+    adoptPrepared(this.dataDir, this.slots, worker);
+  }
+
   private request(message: EngineRequest, onChunk?: (chunk: Uint8Array) => void, batchOwner?: S): Promise<EngineReply> {
     // A request made while a session's batch holds the engine is that batch's (its settings switch, its
     // statements restored): `interrupt` of the batch reaches it too.
@@ -487,6 +525,61 @@ export class Engine<S> {
     });
     return this.dead;
   }
+}
+
+/** An engine thread started before its database is opened (prepareEngine). */
+interface PreparedEngine {
+  slots: Int32Array;
+  worker: Promise<Worker>;
+  expiry: NodeJS.Timeout;
+}
+
+/** Threads started by prepareEngine, by data directory, until Engine.open takes them. */
+const prepared = new Map<string, PreparedEngine>();
+
+/** How long a prepared thread waits for its open before it is ended. */
+const PREPARED_LIFETIME_MS = 30_000;
+
+/**
+ * Starts the engine thread for `dataDir` ahead of `Engine.open`, which takes it: the thread boots and
+ * starts PGlite as far as it goes without the data directory (pglite-open.ts preparePGlite), which may be
+ * replaced, or not be there yet, until the open. Used where the open is known to follow: after a reset or
+ * restore swaps the folders, and in a branch's daemon while its data is still being copied. Costs a
+ * thread with PGlite's WASM memory (~45 MB resident) until the open, or PREPARED_LIFETIME_MS. Does
+ * nothing if one is already prepared.
+ */
+export function prepareEngine(dataDir: string): void {
+  if (prepared.has(dataDir)) return;
+  const slots = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
+  // Unreferenced until taken: an unused one never keeps a process alive (a branch's daemon that exits unstarted).
+  const worker = spawnWorker(dataDir, slots).then((w) => {
+    w.unref();
+    return w;
+  });
+  worker.catch(() => undefined); // the open that takes it reports the failure
+  const expiry = setTimeout(() => void endPrepared(dataDir), PREPARED_LIFETIME_MS).unref();
+  prepared.set(dataDir, { slots, worker, expiry });
+}
+
+/** Keeps a closed engine's thread, preparing again (see Engine.closeAndPrepare), for the next open of `dataDir`. */
+function adoptPrepared(dataDir: string, slots: Int32Array, worker: Worker): void {
+  void endPrepared(dataDir);
+  worker.unref();
+  const expiry = setTimeout(() => void endPrepared(dataDir), PREPARED_LIFETIME_MS).unref();
+  prepared.set(dataDir, { slots, worker: Promise.resolve(worker), expiry });
+}
+
+/** Ends the thread prepared for `dataDir`, if one waits (the server closes, or the folder goes). */
+export async function endPrepared(dataDir: string): Promise<void> {
+  await endSpare(takePrepared(dataDir)?.worker);
+}
+
+function takePrepared(dataDir: string): PreparedEngine | undefined {
+  const entry = prepared.get(dataDir);
+  if (!entry) return undefined;
+  prepared.delete(dataDir);
+  clearTimeout(entry.expiry);
+  return entry;
 }
 
 /** How long a thread booted for a likely restart waits for it (the cancel grace is 100 ms). */

@@ -6,6 +6,7 @@ import { dataRows, parameterStatusName, splitFrames } from './backend-output.js'
 import { BACKEND_FUNCTIONS_SQL } from './backend-functions.js';
 import { internalDatabaseName } from './data-template.js';
 import { EngineExtensions } from './engine-extensions.js';
+import { GatedNodeFS } from './gated-node-fs.js';
 import { ENGINE_USER } from './engine-roles.js';
 import type { CompiledWasm } from './engine-protocol.js';
 import { bundleTarball } from './extension-catalog.js';
@@ -35,7 +36,7 @@ const SUPPORTED_PG_MAJOR = '18';
 
 /**
  * Extensions whose library must be in shared_preload_libraries when Postgres starts (pg_stat_statements
- * does nothing when loaded later). Only these make a database's open slower: see `openPGlite`.
+ * does nothing when loaded later). Only these make a database's open slower: see `finishOpen`.
  */
 const PRELOADED_EXTENSIONS = new Set(['pg_stat_statements']);
 
@@ -48,8 +49,12 @@ export interface OpenedPGlite {
 
 type PGliteClass = typeof import('@electric-sql/pglite').PGlite;
 
+/**
+ * `where`: the data directory, or a filesystem that mounts it later (see preparePGlite); `database` is
+ * then the gate's business.
+ */
 async function createPGlite(
-  PGlite: PGliteClass, dataDir: string, database: string, preload: string[], wasmModule: CompiledWasm | undefined,
+  PGlite: PGliteClass, where: { dataDir: string; database: string } | { fs: GatedNodeFS }, preload: string[], wasmModule: CompiledWasm | undefined,
 ): Promise<PGlite> {
   const extensions: Record<string, { name: string; setup: () => Promise<{ bundlePath: URL }> }> = {};
   for (const name of preload) {
@@ -57,8 +62,7 @@ async function createPGlite(
     extensions[name] = { name, setup: async () => ({ bundlePath }) };
   }
   return PGlite.create({
-    dataDir,
-    database,
+    ...where,
     extensions,
     ...(wasmModule ? { pgliteWasmModule: wasmModule as never } : {}),
     // shared_preload_libraries goes on the command line: PGlite's own `sharedPreloadLibraries` route
@@ -76,27 +80,73 @@ function installedExtensions(db: PGlite): string[] {
   return dataRows(out).map((row) => row[0]!);
 }
 
+/** A PGlite started up to the point where it needs its data directory (see preparePGlite). */
+export interface PreparedPGlite {
+  /**
+   * Checks the data directory, lets Postgres start on it and sets up the engine's session. Fails with
+   * PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors. Call once.
+   */
+  open(): Promise<OpenedPGlite>;
+}
+
 /**
- * Opens an existing data directory. Fails with PpgError `DATA_DIR_INCOMPATIBLE` for other PG majors.
- * The extensions the database has (pg_extension is the record; no manifest that could drift from it)
- * get their files before any client runs a query. A database with pg_stat_statements is opened twice:
- * the first open finds it, the second starts Postgres with its library preloaded.
+ * Starts a PGlite for `dataDir` now, as far as it goes without the data directory: PGlite's import, its
+ * file bundle, the WASM instance (GatedNodeFS). The folder is read only once `open` is called, so it
+ * may be replaced or appear until then. Not opened, the start is dropped with its thread.
  */
-export async function openPGlite(dataDir: string, wasmModule?: CompiledWasm): Promise<OpenedPGlite> {
+export function preparePGlite(dataDir: string, wasmModule?: CompiledWasm): PreparedPGlite {
+  let admit: (database: string) => void = () => undefined;
+  let refuse: (error: unknown) => void = () => undefined;
+  const gate = new Promise<string>((resolve, reject) => {
+    admit = resolve;
+    refuse = reject;
+  });
+  const started = (async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    return { PGlite, db: await createPGlite(PGlite, { fs: new GatedNodeFS(dataDir, PGlite.paths.PGDATA, gate) }, [], wasmModule) };
+  })();
+  started.catch(() => undefined); // awaited by open
+  return {
+    async open() {
+      let database: string;
+      try {
+        await assertSupportedVersion(dataDir);
+        database = await internalDatabaseName(dataDir);
+      } catch (error) {
+        refuse(error);
+        throw error;
+      }
+      admit(database);
+      const { PGlite, db } = await started;
+      const r = await finishOpen(PGlite, db, dataDir, database, wasmModule);
+      return r;
+    },
+  };
+}
+
+async function assertSupportedVersion(dataDir: string): Promise<void> {
   const version = (await readFile(path.join(dataDir, 'PG_VERSION'), 'utf8')).trim();
   if (version !== SUPPORTED_PG_MAJOR) {
     throw new PpgError('DATA_DIR_INCOMPATIBLE', `the data directory ${dataDir} was made by PostgreSQL ${version}; this PGlite runs PostgreSQL ${SUPPORTED_PG_MAJOR}`, {
       hint: 'dump it with the ppg-dev version that made it, or remove the instance and start fresh',
     });
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const database = await internalDatabaseName(dataDir);
-  let db = await createPGlite(PGlite, dataDir, database, [], wasmModule);
+}
+
+/**
+ * The extensions the database has (pg_extension is the record; no manifest that could drift from it)
+ * get their files before any client runs a query. A database with pg_stat_statements is opened twice:
+ * the first open finds it, the second starts Postgres with its library preloaded.
+ */
+async function finishOpen(
+  PGlite: PGliteClass, started: PGlite, dataDir: string, database: string, wasmModule: CompiledWasm | undefined,
+): Promise<OpenedPGlite> {
+  let db = started;
   let installed = installedExtensions(db);
   const preload = installed.filter((e) => PRELOADED_EXTENSIONS.has(e));
   if (preload.length > 0) {
     await db.close();
-    db = await createPGlite(PGlite, dataDir, database, preload, wasmModule);
+    db = await createPGlite(PGlite, { dataDir, database }, preload, wasmModule);
     installed = installedExtensions(db);
   }
   const extensions = new EngineExtensions(db);
