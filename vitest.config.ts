@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const UNIT = [
   'test/architecture/**/*.test.ts',
   'test/bench/**/*.test.ts',
+  'test/cli/**/*.test.ts',
   'test/env/**/*.test.ts',
   'test/server-core/**/*.test.ts',
   'test/state/**/*.test.ts',

@@ -7,7 +7,7 @@ import path from 'node:path';
  * socket beside the instance's files (a named pipe on Windows). Only the owner can reach it: the socket
  * file is 0600 in the user's state directory. One request per connection, newline-delimited JSON:
  *
- *   → {"op":"hold","mode":"wait"|"terminate","shadow":bool}    quiesce the servers (DbServer.quiesce)
+ *   → {"op":"hold","mode":"wait"|"terminate","shadow":bool,"waitMs"?:n}    quiesce the servers (DbServer.quiesce)
  *   ← {"held":true}                                            the caller may now copy or replace files
  *   → {"op":"release"}      (or the connection closes: a caller that dies never leaves the instance held)
  *   ← {"released":true}                                        clients continue; engines reopen
@@ -23,6 +23,8 @@ export interface HoldRequest {
   mode: HoldMode;
   /** Also quiesce the shadow database server (a reset of everything empties it too). */
   shadow: boolean;
+  /** `wait`: how long open transactions are waited for before INSTANCE_BUSY (default: the server's, 20 s). */
+  waitMs?: number;
 }
 
 export type ControlReply =

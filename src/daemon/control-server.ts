@@ -5,7 +5,7 @@ import type { ControlReply, HoldMode, HoldRequest } from './control-channel.js';
 
 /** What the control server holds: the instance's servers' quiesce (see DbServer.quiesce). */
 export interface Quiescable {
-  quiesce<T>(mode: HoldMode, fn: () => Promise<T>): Promise<T>;
+  quiesce<T>(mode: HoldMode, fn: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
 }
 
 export interface ControlServer {
@@ -84,7 +84,8 @@ function parseHold(line: string | null): HoldRequest | null {
   try {
     const request = JSON.parse(line ?? '') as Partial<HoldRequest>;
     if (request.op !== 'hold' || (request.mode !== 'wait' && request.mode !== 'terminate')) return null;
-    return { op: 'hold', mode: request.mode, shadow: request.shadow === true };
+    const waitMs = typeof request.waitMs === 'number' && Number.isFinite(request.waitMs) && request.waitMs > 0 ? request.waitMs : undefined;
+    return { op: 'hold', mode: request.mode, shadow: request.shadow === true, ...(waitMs !== undefined ? { waitMs } : {}) };
   } catch {
     return null;
   }
@@ -112,7 +113,8 @@ async function serveConnection(
     await released;
   };
   try {
-    await servers.main.quiesce(request.mode, () => (request.shadow ? servers.shadow.quiesce(request.mode, hold) : hold()));
+    const options = request.waitMs !== undefined ? { waitMs: request.waitMs } : {};
+    await servers.main.quiesce(request.mode, () => (request.shadow ? servers.shadow.quiesce(request.mode, hold, options) : hold()), options);
   } catch (error) {
     log(`control: hold (${request.mode}) failed: ${error instanceof Error ? error.message : String(error)}`);
     send(socket, { error: isPpgError(error)

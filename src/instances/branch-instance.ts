@@ -26,7 +26,7 @@ export interface BranchResult {
  * is left unless its daemon failed after the data was in place (it can then be started or removed).
  */
 export async function branchInstance(
-  root: string, from: string, to: string, env: NodeJS.ProcessEnv, fromSnapshot?: string,
+  root: string, from: string, to: string, env: NodeJS.ProcessEnv, fromSnapshot?: string, options: { waitMs?: number } = {},
 ): Promise<BranchResult> {
   assertValidName(to);
   await assertInstanceExists(root, from);
@@ -71,7 +71,7 @@ export async function branchInstance(
       // A running source is held only for the copy (its clients wait meanwhile). A source that has to be
       // stopped instead (see while-quiet.ts) gets the branch's data placed before it starts again, so
       // the two daemons start side by side rather than one after the other.
-      const quiet = await whileQuiet(root, from, env, { mode: 'wait' }, async (live) => {
+      const quiet = await whileQuiet(root, from, env, { mode: 'wait', waitMs: options.waitMs }, async (live) => {
         await copy();
         if (!live) await place();
       });

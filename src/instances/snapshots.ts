@@ -74,7 +74,9 @@ export async function requireSnapshot(root: string, instance: string, name: stri
   return { paths, info };
 }
 
-export async function saveSnapshot(root: string, instance: string, name: string, env: NodeJS.ProcessEnv): Promise<SnapshotChange> {
+export async function saveSnapshot(
+  root: string, instance: string, name: string, env: NodeJS.ProcessEnv, options: { waitMs?: number } = {},
+): Promise<SnapshotChange> {
   assertSnapshotName(name);
   await assertInstanceExists(root, instance);
   const paths = snapshotPaths(root, instance, name);
@@ -88,7 +90,7 @@ export async function saveSnapshot(root: string, instance: string, name: string,
   await mkdir(path.dirname(paths.dir), { recursive: true });
   const staging = stagingPathFor(paths.dir);
   try {
-    const { live, restarted } = await whileQuiet(root, instance, env, { mode: 'wait' }, () => copyDatabaseFolders(source, path.join(staging, 'data')));
+    const { live, restarted } = await whileQuiet(root, instance, env, { mode: 'wait', waitMs: options.waitMs }, () => copyDatabaseFolders(source, path.join(staging, 'data')));
     const info: SnapshotInfo = { name, instance, createdAt: new Date().toISOString(), sizeBytes: await folderBytes(path.join(staging, 'data')) };
     await writeFile(path.join(staging, 'snapshot.json'), `${JSON.stringify({ createdAt: info.createdAt, sizeBytes: info.sizeBytes }, null, 2)}\n`);
     await rename(staging, paths.dir);

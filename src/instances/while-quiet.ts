@@ -20,12 +20,12 @@ export interface WhileQuiet<T> {
  * with `work(false)` free to handle the data folder as a whole.
  */
 export async function whileQuiet<T>(
-  root: string, name: string, env: NodeJS.ProcessEnv, hold: { mode: HoldMode; shadow?: boolean }, work: (live: boolean) => Promise<T>,
+  root: string, name: string, env: NodeJS.ProcessEnv, hold: { mode: HoldMode; shadow?: boolean; waitMs?: number }, work: (live: boolean) => Promise<T>,
 ): Promise<WhileQuiet<T>> {
   const paths = instancePaths(root, name);
   const view = await inspectInstance(paths);
   if (view.status === 'running') {
-    const held = await whileHeld(paths.dir, { mode: hold.mode, shadow: hold.shadow ?? false }, () => work(true));
+    const held = await whileHeld(paths.dir, { mode: hold.mode, shadow: hold.shadow ?? false, ...(hold.waitMs !== undefined ? { waitMs: hold.waitMs } : {}) }, () => work(true));
     if (held) return { result: held.result, live: view.record ?? null, restarted: null };
   }
   const { result, restarted } = await whileStopped(root, name, env, () => work(false));

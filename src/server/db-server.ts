@@ -98,9 +98,9 @@ export interface DbServer {
    * engine, so `fn` may replace the folders. New connections log in and wait meanwhile. The engines reopen
    * afterwards on first use (the main database at once, made from the template if `fn` removed it).
    * Quiesce calls take turns. Fails with `fn`'s error, or INSTANCE_BUSY if `wait` met a transaction that
-   * stayed open (fn then does not run).
+   * stayed open past `options.waitMs` (default 20 s; fn then does not run).
    */
-  quiesce<T>(mode: QuiesceMode, fn: () => Promise<T>): Promise<T>;
+  quiesce<T>(mode: QuiesceMode, fn: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
   /** Stops accepting, rolls back open transactions, closes every PGlite cleanly. Idempotent. */
   close(): Promise<void>;
 }
@@ -314,11 +314,11 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
     waitingClients: () => [...new Set([...sessions.values()].map((s) => s.engine))].reduce((sum, engine) => sum + engine.scheduler.waiting, 0),
     runningStatements: () => [...sessions.values()].filter((s) => s.hasBatchRunning).length,
     openSockets: () => sockets.size,
-    quiesce: (mode, fn) => gate.run(async () => {
+    quiesce: (mode, fn, quiesceOptions = {}) => gate.run(async () => {
       epoch++;
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       if (mode === 'wait') {
-        const release = await holdEngines(await registry.openEngines());
+        const release = await holdEngines(await registry.openEngines(), quiesceOptions.waitMs);
         try {
           return await fn();
         } finally {

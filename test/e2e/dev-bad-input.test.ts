@@ -47,6 +47,15 @@ describe('bad input: clear error, hint, non-zero exit, no data lost', () => {
     expect(flag.stderr).toMatch(/unknown option '--bogus'/);
   });
 
+  it('rejects a --wait that is not a number of seconds with exit 2, before anything is copied', async () => {
+    for (const args of [['dev', 'snapshot', 'save', 's1', '--wait', '0'], ['dev', 'branch', 'app', 'feature', '--wait', '5s']]) {
+      const result = await ppg(args);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/option '--wait <seconds>' argument '(0|5s)' is invalid\. expected a number of seconds/);
+    }
+    expect((await ppg(['dev', 'ls', '--json'])).stdout.trim()).toBe('[]');
+  });
+
   it('names "another process" when --port is held by a foreign listener', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -92,33 +92,33 @@ async function whileTransactionOpen<T>(url: string, command: () => Promise<T>): 
   }
 }
 
-describe('INSTANCE_BUSY: a transaction that stays open past the hold timeout (20 s)', () => {
+describe('INSTANCE_BUSY: a transaction that stays open past the wait (--wait 2)', () => {
   it('snapshot save fails and changes nothing; the transaction still commits and the instance serves on', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     await queryRows(url, 'create table log (v text)');
     const { pid } = (await status('app'))!;
-    const saved = await whileTransactionOpen(url, () => ppg(['dev', 'snapshot', 'save', 'never']));
+    const saved = await whileTransactionOpen(url, () => ppg(['dev', 'snapshot', 'save', 'never', '--wait', '2']));
     expect(saved.code).toBe(1);
-    expect(saved.stderr).toMatch(/^error: a transaction stayed open for 20 s, so the data could not be copied consistently\nhint: commit or roll back/m);
+    expect(saved.stderr).toMatch(/^error: a transaction stayed open for 2 s, so the data could not be copied consistently\nhint: commit or roll back/m);
     expect(await queryRows(url, 'select v from log')).toEqual([{ v: 'open' }]);
     expect(JSON.parse(await ok(['dev', 'snapshot', 'ls', '--json']))).toEqual([]);
     // Not even a staging folder is left of the failed snapshot.
     expect(await readdir(path.join(box().home, 'snapshots', 'app')).catch(() => [])).toEqual([]);
     expect(await status('app')).toMatchObject({ status: 'running', url, pid });
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
-  }, 120_000); // the 20 s hold timeout plus starts
+  }, 90_000); // the 2 s wait plus starts
 
   it('branch fails and leaves no instance, folder or process of the branch behind; the source runs on', async () => {
     const url = urlFrom(await ppg(['dev', '--detach']));
     await queryRows(url, 'create table log (v text)');
     const { pid } = (await status('app'))!;
-    const branched = await whileTransactionOpen(url, () => ppg(['dev', 'branch', 'app', 'feature']));
+    const branched = await whileTransactionOpen(url, () => ppg(['dev', 'branch', 'app', 'feature', '--wait', '2']));
     expect(branched.code).toBe(1);
-    expect(branched.stderr).toMatch(/^error: a transaction stayed open for 20 s/m);
+    expect(branched.stderr).toMatch(/^error: a transaction stayed open for 2 s/m);
     expect(await status('feature')).toBeUndefined();
     expect(existsSync(path.join(box().home, 'instances', 'feature'))).toBe(false);
     expect(await status('app')).toMatchObject({ status: 'running', url, pid });
     expect(await queryRows(url, 'select v from log')).toEqual([{ v: 'open' }]);
     expect((await ppg(['dev', 'stop', 'app'])).code).toBe(0);
-  }, 120_000); // the 20 s hold timeout plus starts
+  }, 90_000); // the 2 s wait plus starts
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { confirmOrRefuse } from '../confirm-prompt.js';
 import { resolveStateRoot } from '../../state/state-paths.js';
+import { parseWaitSeconds, WAIT_DESCRIPTION, WAIT_FLAGS } from '../wait-option.js';
 
 interface InstanceOption { name?: string }
 
@@ -30,10 +31,11 @@ them with FATAL 57P01, as at a Postgres shutdown.`);
     .description('save the current databases under a name')
     .argument('<snapshot>', 'snapshot name')
     .option('-n, --name <instance>', "instance (default: this project's instance)")
-    .action(async (name: string, options: InstanceOption) => {
+    .option(WAIT_FLAGS, WAIT_DESCRIPTION, parseWaitSeconds)
+    .action(async (name: string, options: InstanceOption & { wait?: number }) => {
       const { saveSnapshot } = await import('../../instances/snapshots.js');
       const { root, instance } = await instanceOf(io, options);
-      const { snapshot: saved, restarted } = await saveSnapshot(root, instance, name, io.env);
+      const { snapshot: saved, restarted } = await saveSnapshot(root, instance, name, io.env, { waitMs: options.wait });
       writeLine(io.stderr, `instance '${instance}': saved snapshot '${saved.name}' (${formatSize(saved.sizeBytes)})${restarted ? '; running again' : ''}`);
     });
 
