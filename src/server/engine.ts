@@ -544,14 +544,14 @@ const PREPARED_LIFETIME_MS = 30_000;
  * Starts the engine thread for `dataDir` ahead of `Engine.open`, which takes it: the thread boots and
  * starts PGlite as far as it goes without the data directory (pglite-open.ts preparePGlite), which may be
  * replaced, or not be there yet, until the open. Used where the open is known to follow: after a reset or
- * restore swaps the folders, and in a branch's daemon while its data is still being copied. Costs a
- * thread with PGlite's WASM memory (~45 MB resident) until the open, or PREPARED_LIFETIME_MS. Does
- * nothing if one is already prepared.
+ * restore swaps the folders (when the database had no open engine whose thread could be kept, see
+ * Engine.closeAndPrepare). Costs a thread with PGlite's WASM memory (~45 MB resident) until the open,
+ * or PREPARED_LIFETIME_MS. Does nothing if one is already prepared.
  */
 export function prepareEngine(dataDir: string): void {
   if (prepared.has(dataDir)) return;
   const slots = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
-  // Unreferenced until taken: an unused one never keeps a process alive (a branch's daemon that exits unstarted).
+  // Unreferenced until taken: an unused one never keeps a process alive.
   const worker = spawnWorker(dataDir, slots).then((w) => {
     w.unref();
     return w;
