@@ -177,7 +177,12 @@ async function finishOpen(
  * creates them again after such a batch (mayDropSessionFunctions).
  */
 export function installSessionFunctions(db: PGlite): void {
-  db.execProtocolRawSync(queryMessage(`${BACKEND_FUNCTIONS_SQL}; ${SHOW_DURATION_FUNCTION_SQL}; ${TEMP_OBJECTS_SQL}; ${SESSION_ACTIVITY_FUNCTION_SQL}`));
+  // Their bodies are ours and tested, so Postgres need not check them at each creation: that check was
+  // most of the cost (measured per new PGlite: 124-140 ms with it, 29-73 ms without; 537 -> 155 ms in a
+  // cold thread). SET LOCAL: a client's own check_function_bodies is back at COMMIT.
+  db.execProtocolRawSync(queryMessage(
+    `BEGIN; SET LOCAL check_function_bodies = off; ${BACKEND_FUNCTIONS_SQL}; ${SHOW_DURATION_FUNCTION_SQL}; ${TEMP_OBJECTS_SQL}; ${SESSION_ACTIVITY_FUNCTION_SQL}; COMMIT`,
+  ));
 }
 
 const DISCARD = /\bdiscard\b/i;
