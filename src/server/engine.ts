@@ -404,18 +404,20 @@ export class Engine<S> {
     this.detach(worker);
     let onMessage: (reply: EngineReply) => void = () => undefined;
     let onError: (error: Error) => void = () => undefined;
+    let onExit: () => void = () => undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         onMessage = (reply) => (reply.kind === 'closed' ? resolve() : reject(new Error(`unexpected reply from the engine thread: ${reply.kind}`)));
         onError = reject;
-        worker.on('message', onMessage).on('error', onError);
+        onExit = () => reject(new Error('the engine thread exited while closing'));
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
         worker.postMessage({ kind: 'close', rollback: ROLLBACK, prepare: true } satisfies EngineRequest);
       });
     } catch {
       await worker.terminate();
       return;
     } finally {
-      worker.off('message', onMessage).off('error', onError);
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     }
     adoptPrepared(this.dataDir, this.slots, worker);
   }
@@ -551,22 +553,31 @@ const PREPARED_LIFETIME_MS = 30_000;
 export function prepareEngine(dataDir: string): void {
   if (prepared.has(dataDir)) return;
   const slots = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
-  // Unreferenced until taken: an unused one never keeps a process alive.
-  const worker = spawnWorker(dataDir, slots).then((w) => {
-    w.unref();
-    return w;
-  });
+  const worker = spawnWorker(dataDir, slots);
   worker.catch(() => undefined); // the open that takes it reports the failure
-  const expiry = setTimeout(() => void endPrepared(dataDir), PREPARED_LIFETIME_MS).unref();
-  prepared.set(dataDir, { slots, worker, expiry });
+  keepPrepared(dataDir, slots, worker);
 }
 
 /** Keeps a closed engine's thread, preparing again (see Engine.closeAndPrepare), for the next open of `dataDir`. */
 function adoptPrepared(dataDir: string, slots: Int32Array, worker: Worker): void {
   void endPrepared(dataDir);
-  worker.unref();
+  keepPrepared(dataDir, slots, Promise.resolve(worker));
+}
+
+function keepPrepared(dataDir: string, slots: Int32Array, starting: Promise<Worker>): void {
+  const worker = starting.then((w) => {
+    // Unreferenced until taken: an unused one never keeps a process alive. One that dies while it waits is
+    // forgotten (the open then starts its own thread instead of waiting on a dead one).
+    w.unref();
+    w.on('error', () => undefined);
+    w.once('exit', () => {
+      if (prepared.get(dataDir)?.worker === worker) takePrepared(dataDir);
+    });
+    return w;
+  });
+  worker.catch(() => undefined);
   const expiry = setTimeout(() => void endPrepared(dataDir), PREPARED_LIFETIME_MS).unref();
-  prepared.set(dataDir, { slots, worker: Promise.resolve(worker), expiry });
+  prepared.set(dataDir, { slots, worker, expiry });
 }
 
 /** Ends the thread prepared for `dataDir`, if one waits (the server closes, or the folder goes). */
