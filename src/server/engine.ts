@@ -5,6 +5,7 @@ import { EngineScheduler } from './engine-scheduler.js';
 import { SLOT, type EngineReply, type EngineRequest, type EngineWorkerData } from './engine-protocol.js';
 import type { RoleRecord } from './engine-roles.js';
 import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
+import { LongBatchWatch } from './long-batch-watch.js';
 import { quoteIdent } from './sql-statements.js';
 import { concatBytes, queryMessage, type ErrorFields } from './wire-messages.js';
 
@@ -88,8 +89,11 @@ export class Engine<S> {
   private pending: PendingRequest<S>[] = [];
   private nextSlot = 0;
   private restarting: Promise<void> | null = null;
-  /** A thread booted ahead of a likely restart (prepareRestart). */
+  /** A thread booted ahead of a likely restart (prepareRestart, or a long batch: see LongBatchWatch). */
   private spare: Promise<Worker> | null = null;
+  /** The head request (LongBatchWatch serial) the spare was booted beside, until that request ends. */
+  private spareFor: number | null = null;
+  private readonly longBatches = new LongBatchWatch(LONG_BATCH_MS, (head) => this.bootSpareBeside(head));
   /** Requests made while restarting, sent in the order they were made once the new worker is up. */
   private afterRestart: (() => void)[] = [];
   private dead: Error | null = null;
@@ -328,12 +332,29 @@ export class Engine<S> {
    * this one boots meanwhile, so the restart only has to open the data directory.
    */
   prepareRestart(): void {
-    if (this.spare || this.closing || this.dead) return;
+    // A spare already booted beside a long batch ends with that batch instead.
+    const spare = this.bootSpare();
+    // The stop comes at the end of the grace or not at all: a spare still unused by then is ended (and so
+    // is one that close finds).
+    if (spare) this.endSpareLater(spare);
+  }
+
+  /** The head request has run for a while (LongBatchWatch): boots the spare now, kept until it ends. */
+  private bootSpareBeside(head: number): void {
+    if (this.pending[0]?.kind !== 'exec') return;
+    if (this.bootSpare()) this.spareFor = head;
+  }
+
+  /** A new spare thread, or null when there is one already (or no restart can come). */
+  private bootSpare(): Promise<Worker> | null {
+    if (this.spare || this.closing || this.dead) return null;
     const spare = spawnWorker(this.dataDir, this.slots);
     spare.catch(() => undefined);
     this.spare = spare;
-    // The stop comes at the end of the grace or not at all: a spare still unused by then is ended (and so
-    // is one that close finds).
+    return spare;
+  }
+
+  private endSpareLater(spare: Promise<Worker>): void {
     setTimeout(() => void endSpare(this.takeSpare(spare)), SPARE_LIFETIME_MS).unref();
   }
 
@@ -342,7 +363,13 @@ export class Engine<S> {
     const spare = this.spare ?? undefined;
     if (only !== undefined && spare !== only) return undefined;
     this.spare = null;
+    this.spareFor = null;
     return spare;
+  }
+
+  /** Tests: whether a spare thread is booted or booting. */
+  get hasSpare(): boolean {
+    return this.spare !== null;
   }
 
   private async restart(old: Worker): Promise<void> {
@@ -371,6 +398,7 @@ export class Engine<S> {
   async close(options: { finishRunning?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.longBatches.stop();
     await this.restarting;
     await endSpare(this.takeSpare());
     if (this.pending.length > 0 && !options.finishRunning) {
@@ -399,6 +427,7 @@ export class Engine<S> {
     if (this.closing) return;
     if (this.pending.length > 0 || this.restarting || this.dead) return this.close();
     this.closing = true;
+    this.longBatches.stop();
     await endSpare(this.takeSpare());
     const worker = this.worker;
     this.detach(worker);
@@ -441,6 +470,7 @@ export class Engine<S> {
     return new Promise<EngineReply>((resolve, reject) => {
       const request: PendingRequest<S> = { kind: message.kind, owner, resolve, reject, onChunk, chunks: onChunk ? undefined : [] };
       this.pending.push(request);
+      if (this.pending.length === 1) this.longBatches.headChanged(true);
       if (message.kind === 'exec') {
         if (this.pending.length < SLOT_COUNT) {
           request.slot = this.nextSlot;
@@ -483,6 +513,12 @@ export class Engine<S> {
       return;
     }
     this.pending.shift();
+    // A long batch that ended by itself: its spare may still serve a stop of the next one for a moment.
+    if (this.spare && this.spareFor === this.longBatches.head) {
+      this.spareFor = null;
+      this.endSpareLater(this.spare);
+    }
+    this.longBatches.headChanged(this.pending.length > 0);
     this.answer(head, reply);
     const next = this.pending[0];
     if (next?.interruptAtStart && !this.closing && !this.dead) this.stopHead(next.interruptAtStart);
@@ -517,6 +553,7 @@ export class Engine<S> {
   private takePending(): PendingRequest<S>[] {
     const pending = this.pending;
     this.pending = [];
+    this.longBatches.headChanged(false);
     return pending;
   }
 
@@ -595,6 +632,8 @@ function takePrepared(dataDir: string): PreparedEngine | undefined {
 
 /** How long a thread booted for a likely restart waits for it (the cancel grace is 100 ms). */
 const SPARE_LIFETIME_MS = 1_000;
+/** A batch running this long (to twice this) gets a spare thread booted beside it (LongBatchWatch). */
+const LONG_BATCH_MS = 200;
 
 async function endSpare(spare: Promise<Worker> | undefined): Promise<void> {
   await spare?.then((worker) => worker.terminate(), () => undefined);
