@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataDirFromTemplate } from '../../src/server/data-template.js';
-import { Engine, EngineInterruptedError, EngineRestartedError } from '../../src/server/engine.js';
+import { describe, expect, it } from 'vitest';
+import { EngineInterruptedError, EngineRestartedError } from '../../src/server/engine.js';
 import { dataRows, summarizeOutput } from '../../src/server/backend-output.js';
 import { concatBytes, queryMessage, type ErrorFields } from '../../src/server/wire-messages.js';
 import { rejectionOf, waitFor } from './async-checks.js';
 import { sendCancel } from './cancel-request.js';
 import { useSharedServer } from './shared-server.js';
-import { startTestServer, TEMPLATE_CACHE_DIR } from './test-server.js';
+import { startTestServer } from './test-server.js';
+import { useFreshEngine } from './fresh-engine.js';
 
 /**
  * Pipelining: a batch that cannot leave a transaction open or change session state lets go of the engine
@@ -20,22 +17,11 @@ import { startTestServer, TEMPLATE_CACHE_DIR } from './test-server.js';
 const STOP: ErrorFields = { severity: 'ERROR', code: '57014', message: 'canceling statement due to user request' };
 
 describe('the engine with requests queued behind each other', () => {
-  let dir: string;
-  let engine: Engine<string>;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-pipelining-'));
-    await createDataDirFromTemplate(TEMPLATE_CACHE_DIR, path.join(dir, 'db'));
-    engine = await Engine.open<string>('postgres', path.join(dir, 'db'));
-  });
-  afterAll(async () => {
-    await engine?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const engine = useFreshEngine('ppg-dev-pipelining-');
 
   const run = (sql: string, owner: string, detached = false) => {
     const chunks: Uint8Array[] = [];
-    return engine.execStream(queryMessage(sql), (c) => chunks.push(c), { owner, detached }).then((result) => ({ ...result, out: concatBytes(chunks) }));
+    return engine().execStream(queryMessage(sql), (c) => chunks.push(c), { owner, detached }).then((result) => ({ ...result, out: concatBytes(chunks) }));
   };
 
   it('a detached batch that leaves a transaction open anyway is rolled back before the next one runs, and says so', async () => {
@@ -45,35 +31,35 @@ describe('the engine with requests queued behind each other', () => {
     expect(first.leftOpen).toBe(true);
     expect(summarizeOutput(first.out).status).toBe('T');
     expect(dataRows((await next).out)).toEqual([['0']]);
-    expect(engine.isInTransaction()).toBe(false);
+    expect(engine().isInTransaction()).toBe(false);
     const plain = await run('select 1', 'c', true);
     expect(plain.leftOpen).toBe(false);
   });
 
   it('interrupt of a request queued behind a running one withdraws it; the running one and those behind go on', async () => {
-    const generation = engine.generation;
+    const generation = engine().generation;
     const running = run("select pg_sleep(0.2), 'a'", 'a');
     const queued = run('select pg_sleep(60)', 'b');
     const after = run("select 'c'", 'c');
-    expect(engine.interrupt(STOP, 'b')).toBe(true);
+    expect(engine().interrupt(STOP, 'b')).toBe(true);
     const stopped = await rejectionOf(queued);
     expect(stopped).toBeInstanceOf(EngineInterruptedError);
     expect(dataRows((await running).out)).toEqual([['', 'a']]);
     expect(dataRows((await after).out)).toEqual([['c']]);
-    expect(engine.generation).toBe(generation);
+    expect(engine().generation).toBe(generation);
   });
 
   it('interrupt of the running request restarts the engine; requests behind it are dropped unrun for their callers to send again', async () => {
-    const generation = engine.generation;
+    const generation = engine().generation;
     const running = run('select pg_sleep(60)', 'a');
     const behind = run("select 'b'", 'b', true);
     const withdrawnFirst = run('select pg_sleep(60)', 'c');
-    expect(engine.interrupt(STOP, 'c')).toBe(true);
-    expect(engine.interrupt(STOP, 'a')).toBe(true);
+    expect(engine().interrupt(STOP, 'c')).toBe(true);
+    expect(engine().interrupt(STOP, 'a')).toBe(true);
     expect(await rejectionOf(running)).toBeInstanceOf(EngineInterruptedError);
     expect(await rejectionOf(behind)).toBeInstanceOf(EngineRestartedError);
     expect(await rejectionOf(withdrawnFirst)).toBeInstanceOf(EngineInterruptedError);
-    expect(engine.generation).toBe(generation + 1);
+    expect(engine().generation).toBe(generation + 1);
     expect(dataRows((await run("select 'again'", 'b', true)).out)).toEqual([['again']]);
   });
 });
@@ -88,7 +74,7 @@ describe('pipelined clients over the wire', () => {
     const sleeping = rejectionOf(a.query('select pg_sleep(60)'));
     await running(1);
     const answer = b.query("select 'b' as who");
-    // Without pipelining b would wait in line and only one batch would be in the engine.
+    // Without pipelining b would wait in line and only one batch would be in the engine().
     await running(2);
     await sendCancel(shared.srv.port, a);
     expect((await sleeping).code).toBe('57014');
@@ -110,7 +96,7 @@ describe('pipelined clients over the wire', () => {
     const error = await second;
     expect(error.code).toBe('57014');
     expect(error.message).toBe('canceling statement due to user request');
-    // a still runs (60 s): the cancel of b did not restart the engine.
+    // a still runs (60 s): the cancel of b did not restart the engine().
     expect(shared.srv.server.runningStatements()).toBe(2);
     await sendCancel(shared.srv.port, a);
     expect((await first).code).toBe('57014');
