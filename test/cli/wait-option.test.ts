@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseWaitSeconds } from '../../src/cli/wait-option.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 describe('--wait <seconds>', () => {
   it('takes whole and decimal seconds, as milliseconds', () => {
@@ -31,7 +32,7 @@ describe('--wait <seconds>', () => {
         expect(ms).toBeLessThanOrEqual(86_400_000);
         expect(Math.abs(ms - Number(value) * 1000)).toBeLessThanOrEqual(0.5);
       }),
-      { seed: Number(process.env.FC_SEED ?? 20261201), numRuns: Number(process.env.FC_RUNS ?? 1000) },
+      propertyRuns(1000),
     );
   });
 });

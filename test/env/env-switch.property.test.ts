@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from '../support/property-runs.js';
 import { describe, expect, it } from 'vitest';
 import { cloudMarkerLabel, listCloudCandidates, LOCAL_MARKER, restoreLocal, switchDatabaseUrl } from '../../src/cloud/env-switch.js';
 import { splitLines } from '../../src/env/env-lines.js';
@@ -74,7 +75,7 @@ describe('switching DATABASE_URL between local and cloud (generated .env files)'
         expect(back).toBe(onCloud);
         expect(restoreLocal(back, TO_LOCAL)?.text).toBe(onLocal);
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -88,7 +89,7 @@ describe('switching DATABASE_URL between local and cloud (generated .env files)'
         const urls = listCloudCandidates(restoreLocal(forced, TO_LOCAL)?.text as string).map((c) => c.url);
         expect(urls.sort()).toEqual([CLOUD, CLOUD_2].sort());
       }),
-      { numRuns: 200 },
+      propertyRuns(200),
     );
   });
 });
