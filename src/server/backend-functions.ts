@@ -16,9 +16,6 @@ export interface BackendContext {
 
 export type BackendSignal = 'cancel' | 'terminate';
 
-/** What pg_terminate_backend's target gets, as from Postgres. */
-export const ADMINISTRATOR_TERMINATION: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
-
 const MENTION = /pg_(backend_pid|cancel_backend|terminate_backend)/i;
 const SIGNAL_PREFIX = 'ppg-signal:';
 

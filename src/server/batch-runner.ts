@@ -1,5 +1,5 @@
 import { dataRows, summarizeOutput } from './backend-output.js';
-import { ADMINISTRATOR_TERMINATION, type BackendSignal } from './backend-functions.js';
+import type { BackendSignal } from './backend-functions.js';
 import { probeCopy } from './copy-in.js';
 import { EngineInterruptedError, EngineRestartedError, type Engine, type ExecResult } from './engine.js';
 import { waitEndError, type Holder } from './engine-scheduler.js';
@@ -12,7 +12,7 @@ import { applySessionSettings, captureSessionSettings, durationSettingMs, settin
 import type { StatementEffects } from './statement-rewrite.js';
 import { signalShortcut, type SignalCall } from './signal-shortcut.js';
 import { markTempUser, switchTempObjects, usesTemp } from './temp-objects.js';
-import { concatBytes, errorResponse, readyForQuery, type ErrorFields, type TransactionStatus } from './wire-messages.js';
+import { ADMINISTRATOR_TERMINATION, concatBytes, errorResponse, readyForQuery, type ErrorFields, type TransactionStatus } from './wire-messages.js';
 
 /**
  * Running one client's batches on its shared engine: taking the engine through the scheduler, putting the

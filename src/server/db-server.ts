@@ -7,14 +7,13 @@ import { createScramSha256Data } from 'pg-gateway';
 import { lockDataRoot } from './data-root-lock.js';
 import { PpgError } from '../ppg-error.js';
 import { ClientSession, type DatabaseCommand, type SessionHost } from './client-session.js';
-import { ADMINISTRATOR_TERMINATION } from './backend-functions.js';
 import { performHandshake, type LoginCheck } from './connection-handshake.js';
 import { sweepAbandonedStaging } from '../state/staging.js';
 import { DatabaseRegistry, MAIN_DATABASE } from './database-registry.js';
 import { md5HashOf, parseScramVerifier, type RoleRecord } from './engine-roles.js';
 import { holdEngines, QuiesceGate, type QuiesceMode } from './server-quiesce.js';
 import { SESSION_AUTHORIZATION } from './session-settings.js';
-import { commandComplete, concatBytes, errorResponse } from './wire-messages.js';
+import { ADMINISTRATOR_TERMINATION, commandComplete, concatBytes, errorResponse } from './wire-messages.js';
 
 /**
  * Public entry point of the wire server: serves PGlite databases over the Postgres protocol on TCP.
@@ -326,7 +325,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
         }
       }
       for (const session of [...sessions.values()]) {
-        session.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
+        session.terminate(ADMINISTRATOR_TERMINATION);
       }
       // The main database opens again as soon as fn is done (below): its thread prepares that meanwhile.
       await registry.closeAll(options.openOnFirstConnection ? {} : { keepThreadOf: MAIN_DATABASE });
@@ -345,7 +344,7 @@ async function serve(options: DbServerOptions, unlockDataRoot: () => Promise<voi
         server.close();
         unixServer?.close(); // removes the socket file
         for (const session of [...sessions.values()]) {
-          session.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
+          session.terminate(ADMINISTRATOR_TERMINATION);
         }
         for (const socket of sockets) socket.destroy();
         await registry.closeAll();
@@ -421,7 +420,7 @@ async function runDatabaseCommand(
         detail: `There ${users.length === 1 ? 'is 1 other session' : `are ${users.length} other sessions`} using the database.`,
       });
     }
-    for (const user of users) user.terminate({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' });
+    for (const user of users) user.terminate(ADMINISTRATOR_TERMINATION);
     await registry.drop(name);
     return commandComplete('DROP DATABASE');
   } catch (error) {

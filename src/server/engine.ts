@@ -7,7 +7,7 @@ import type { RoleRecord } from './engine-roles.js';
 import { engineWorkerUrl, sharedWasmModule } from './engine-worker-url.js';
 import { LongBatchWatch } from './long-batch-watch.js';
 import { quoteIdent } from './sql-statements.js';
-import { concatBytes, queryMessage, type ErrorFields } from './wire-messages.js';
+import { ADMINISTRATOR_TERMINATION, concatBytes, queryMessage, type ErrorFields } from './wire-messages.js';
 
 /**
  * One database: its PGlite, which runs in a worker thread (engine-worker.ts), and the state the scheduler
@@ -67,7 +67,6 @@ const ROLLBACK = queryMessage('ROLLBACK');
 /** Request slots (see EngineWorkerData.slots): far more than the requests one engine ever has pending. */
 const SLOT_COUNT = 4096;
 const NOBODY: ReadonlySet<never> = new Set();
-const SHUTTING_DOWN: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
 
 export class Engine<S> {
   /** Who runs when: one owner at a time, waits, timeouts and cancels (engine-scheduler.ts). */
@@ -404,7 +403,7 @@ export class Engine<S> {
     if (this.pending.length > 0 && !options.finishRunning) {
       const interrupted = this.takePending();
       this.detach(this.worker);
-      for (const request of interrupted) request.reject(new EngineInterruptedError(SHUTTING_DOWN));
+      for (const request of interrupted) request.reject(new EngineInterruptedError(ADMINISTRATOR_TERMINATION));
       await this.worker.terminate();
       return;
     }

@@ -150,6 +150,12 @@ export interface ErrorFields {
   hint?: string;
 }
 
+/**
+ * What Postgres sends a backend it ends from outside: pg_terminate_backend's target, and every client at a
+ * shutdown (and so at a reset or restore of a running instance).
+ */
+export const ADMINISTRATOR_TERMINATION: ErrorFields = { severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' };
+
 /** ErrorResponse ('E'), or NoticeResponse ('N') for WARNING/NOTICE severities. */
 export function errorResponse(fields: ErrorFields): Uint8Array {
   const entries: [string, string][] = [['S', fields.severity], ['V', fields.severity], ['C', fields.code], ['M', fields.message]];
