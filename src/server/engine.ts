@@ -430,22 +430,10 @@ export class Engine<S> {
     await endSpare(this.takeSpare());
     const worker = this.worker;
     this.detach(worker);
-    let onMessage: (reply: EngineReply) => void = () => undefined;
-    let onError: (error: Error) => void = () => undefined;
-    let onExit: () => void = () => undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        onMessage = (reply) => (reply.kind === 'closed' ? resolve() : reject(new Error(`unexpected reply from the engine thread: ${reply.kind}`)));
-        onError = reject;
-        onExit = () => reject(new Error('the engine thread exited while closing'));
-        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-        worker.postMessage({ kind: 'close', rollback: ROLLBACK, prepare: true } satisfies EngineRequest);
-      });
-    } catch {
+    const reply = await replyOf(worker, { kind: 'close', rollback: ROLLBACK, prepare: true }, 'closing').catch(() => null);
+    if (reply?.kind !== 'closed') {
       await worker.terminate();
       return;
-    } finally {
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     }
     adoptPrepared(this.dataDir, this.slots, worker);
   }
@@ -644,26 +632,36 @@ async function spawnWorker(dataDir: string, slots: Int32Array): Promise<Worker> 
   return new Worker(engineWorkerUrl(), { workerData });
 }
 
-async function startWorker(dataDir: string, slots: Int32Array, spawned?: Promise<Worker>): Promise<StartedWorker> {
-  const worker = await (spawned ?? spawnWorker(dataDir, slots));
+/**
+ * Sends `message` to a thread no Engine listens to (one opening or closing) and resolves with its one
+ * reply; rejects if the thread fails or exits first. `doing` names the step in that error.
+ */
+async function replyOf(worker: Worker, message: EngineRequest, doing: string): Promise<EngineReply> {
   let onMessage: (reply: EngineReply) => void = () => undefined;
   let onError: (error: Error) => void = () => undefined;
   let onExit: (code: number) => void = () => undefined;
   try {
-    const reply = await new Promise<EngineReply>((resolve, reject) => {
+    return await new Promise<EngineReply>((resolve, reject) => {
       onMessage = resolve;
       onError = reject;
-      onExit = (code) => reject(new Error(`the engine thread exited while opening (code ${code})`));
+      onExit = (code) => reject(new Error(`the engine thread exited while ${doing} (code ${code})`));
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-      worker.postMessage({ kind: 'open' } satisfies EngineRequest);
+      worker.postMessage(message);
     });
+  } finally {
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+  }
+}
+
+async function startWorker(dataDir: string, slots: Int32Array, spawned?: Promise<Worker>): Promise<StartedWorker> {
+  const worker = await (spawned ?? spawnWorker(dataDir, slots));
+  try {
+    const reply = await replyOf(worker, { kind: 'open' }, 'opening');
     if (reply.kind === 'failed') throw new PpgError(errorCodeOr(reply.code, 'ENGINE_OPEN_FAILED'), reply.message, { hint: reply.hint });
     if (reply.kind !== 'opened') throw new Error(`unexpected reply from the engine thread: ${reply.kind}`);
     return { worker, parameterStatus: new Map(reply.parameterStatus), roles: reply.roles };
   } catch (error) {
     await worker.terminate();
     throw error;
-  } finally {
-    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
   }
 }
