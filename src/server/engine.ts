@@ -117,7 +117,7 @@ export class Engine<S> {
    */
   static async open<S>(name: string, dataDir: string): Promise<Engine<S>> {
     const prepared = takePrepared(dataDir);
-    const slots = prepared?.slots ?? new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
+    const slots = prepared?.slots ?? newSlots();
     const started = await startWorker(dataDir, slots, prepared?.worker.then((w) => {
       w.ref();
       return w;
@@ -576,7 +576,7 @@ const PREPARED_LIFETIME_MS = 30_000;
  */
 export function prepareEngine(dataDir: string): void {
   if (prepared.has(dataDir)) return;
-  const slots = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
+  const slots = newSlots();
   const worker = spawnWorker(dataDir, slots);
   worker.catch(() => undefined); // the open that takes it reports the failure
   keepPrepared(dataDir, slots, worker);
@@ -624,6 +624,11 @@ const LONG_BATCH_MS = 200;
 
 async function endSpare(spare: Promise<Worker> | undefined): Promise<void> {
   await spare?.then((worker) => worker.terminate(), () => undefined);
+}
+
+/** The request slots an engine shares with each of its threads (EngineWorkerData.slots), all QUEUED. */
+function newSlots(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(SLOT_COUNT * 4));
 }
 
 /** A new engine thread, booting (loading its modules) until it is told to open the data directory. */

@@ -118,8 +118,7 @@ export function preparePGlite(dataDir: string, wasmModule?: CompiledWasm): Prepa
       }
       admit(database);
       const { PGlite, db } = await started;
-      const r = await finishOpen(PGlite, db, dataDir, database, wasmModule);
-      return r;
+      return finishOpen(PGlite, db, dataDir, database, wasmModule);
     },
   };
 }
