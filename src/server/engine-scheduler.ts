@@ -45,17 +45,23 @@ export class EngineScheduler<S> {
   private readonly batchEnds = new Map<S, (() => void)[]>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
+  private readonly now: () => number;
+  private readonly stopLikely: () => void;
+  private readonly runEnded: (session: S) => void;
 
   /**
-   * `interrupt` stops `session`'s batch in the engine (Engine.interrupt); `now` is the clock (ms, monotonic),
-   * replaceable in tests.
+   * `interrupt` stops `session`'s batch in the engine (Engine.interrupt). Hooks: `now` is the clock (ms,
+   * monotonic), replaceable in tests; `stopLikely`: a cancel has given a running batch its grace, a stop may
+   * follow (Engine.prepareRestart); `runEnded`: a session's run is over, a stop aimed at it is spent.
    */
   constructor(
     private readonly interrupt: (fields: ErrorFields, session: S) => void,
-    private readonly now: () => number = () => performance.now(),
-    /** A cancel has given a running batch its grace: a stop may follow (Engine.prepareRestart). */
-    private readonly stopLikely: () => void = () => undefined,
-  ) {}
+    hooks: { now?: () => number; stopLikely?: () => void; runEnded?: (session: S) => void } = {},
+  ) {
+    this.now = hooks.now ?? (() => performance.now());
+    this.stopLikely = hooks.stopLikely ?? (() => undefined);
+    this.runEnded = hooks.runEnded ?? (() => undefined);
+  }
 
   get owner(): S | null {
     return this.machine.owner;
@@ -130,6 +136,7 @@ export class EngineScheduler<S> {
 
   endRun(session: S): void {
     this.machine.endRun(session);
+    this.runEnded(session);
     this.rearm();
   }
 

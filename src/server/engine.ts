@@ -64,13 +64,23 @@ interface StartedWorker {
 }
 
 const ROLLBACK = queryMessage('ROLLBACK');
+
+/** A request made while the engine restarts: sent once it is up, or refused unsent by `interrupt`. */
+interface QueuedRequest<S> {
+  owner: S | undefined;
+  send(): void;
+  reject(error: Error): void;
+}
 /** Request slots (see EngineWorkerData.slots): far more than the requests one engine ever has pending. */
 const SLOT_COUNT = 4096;
 const NOBODY: ReadonlySet<never> = new Set();
 
 export class Engine<S> {
   /** Who runs when: one owner at a time, waits, timeouts and cancels (engine-scheduler.ts). */
-  readonly scheduler: EngineScheduler<S> = new EngineScheduler<S>((fields, session) => this.interrupt(fields, session), undefined, () => this.prepareRestart());
+  readonly scheduler: EngineScheduler<S> = new EngineScheduler<S>((fields, session) => this.interrupt(fields, session), {
+    stopLikely: () => this.prepareRestart(),
+    runEnded: (session) => this.stopsDue.delete(session),
+  });
   private readonly sessions = new Set<S>();
   /** Session-level settings (lower-case name → value) currently applied in the engine, beyond its defaults. */
   private applied: ReadonlyMap<string, string> = new Map();
@@ -94,7 +104,12 @@ export class Engine<S> {
   private spareFor: number | null = null;
   private readonly longBatches = new LongBatchWatch(LONG_BATCH_MS, (head) => this.bootSpareBeside(head));
   /** Requests made while restarting, sent in the order they were made once the new worker is up. */
-  private afterRestart: (() => void)[] = [];
+  private afterRestart: QueuedRequest<S>[] = [];
+  /**
+   * Stops that fell due while nothing of their session's run was in the engine (it was between requests):
+   * the run's next request is refused instead of sent. The scheduler's `runEnded` drops what is unspent.
+   */
+  private readonly stopsDue = new Map<S, ErrorFields>();
   private dead: Error | null = null;
   private closing = false;
   private roles = new Map<string, RoleRecord>();
@@ -277,13 +292,27 @@ export class Engine<S> {
    * the batches ahead are still on their way, that happens once they are in. The batch's caller gets
    * EngineInterruptedError(fields); requests queued behind a stopped batch get EngineRestartedError (they
    * never ran; their callers send them again); requests made meanwhile wait for the reopen. The new engine has default settings, no prepared statements and no temporary
-   * objects; LISTEN channels are restored here, the rest by each session (`generation`). Returns false if
-   * nothing of `session`'s was in the engine.
+   * objects; LISTEN channels are restored here, the rest by each session (`generation`). If nothing of
+   * `session`'s is in the engine, whether it waits for a reopen or is between two requests of its batch,
+   * its next request is refused the same way: a stop must not be lost because it fell due at such a moment.
+   * Returns false if nothing can be stopped (no `session` and nothing running, or the engine is closing or dead).
    */
   interrupt(fields: ErrorFields, session?: S): boolean {
-    if (this.restarting || this.dead || this.closing) return false;
+    if (this.dead || this.closing) return false;
+    if (this.restarting) {
+      if (session === undefined) return false;
+      const mine = this.afterRestart.filter((r) => r.owner === session);
+      if (mine.length === 0) this.stopsDue.set(session, fields);
+      this.afterRestart = this.afterRestart.filter((r) => r.owner !== session);
+      for (const request of mine) request.reject(new EngineInterruptedError(fields));
+      return true;
+    }
     const index = session === undefined ? (this.pending.length > 0 ? 0 : -1) : this.pending.findIndex((r) => r.owner === session && !r.withdrawn);
-    if (index < 0) return false;
+    if (index < 0) {
+      if (session === undefined) return false;
+      this.stopsDue.set(session, fields);
+      return true;
+    }
     if (index > 0) {
       const request = this.pending[index]!;
       if (request.slot !== undefined && Atomics.compareExchange(this.slots, request.slot, SLOT.QUEUED, SLOT.SKIP) === SLOT.QUEUED) {
@@ -316,7 +345,7 @@ export class Engine<S> {
       this.restarting = null;
       const queued = this.afterRestart;
       this.afterRestart = [];
-      for (const send of queued) send();
+      for (const request of queued) request.send();
     });
     const [head, ...behind] = interrupted;
     head?.reject(new EngineInterruptedError(fields));
@@ -443,11 +472,16 @@ export class Engine<S> {
     // statements restored): `interrupt` of the batch reaches it too.
     const current = this.scheduler.owner;
     const owner = batchOwner ?? (current !== null && this.scheduler.isExecuting(current) ? current : undefined);
+    const due = owner === undefined ? undefined : this.stopsDue.get(owner);
+    if (due) {
+      this.stopsDue.delete(owner!);
+      return Promise.reject(new EngineInterruptedError(due));
+    }
     if (!this.restarting) return this.send(message, onChunk, false, owner);
     // Strictly in order: a pipelined batch and the next owner's requests behind it must reach the new worker
     // as they were made.
     return new Promise((resolve, reject) => {
-      this.afterRestart.push(() => void this.send(message, onChunk, false, owner).then(resolve, reject));
+      this.afterRestart.push({ owner, reject, send: () => void this.send(message, onChunk, false, owner).then(resolve, reject) });
     });
   }
 

@@ -10,13 +10,13 @@ describe('EngineScheduler', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     interrupts = [];
-    scheduler = new EngineScheduler<string>((fields) => interrupts.push(fields), () => Date.now());
+    scheduler = new EngineScheduler<string>((fields) => interrupts.push(fields), { now: () => Date.now() });
   });
   afterEach(() => vi.useRealTimers());
 
   it('a cancel of a running batch says a stop is likely (the engine boots its next thread during the grace); other cancels do not', async () => {
     let likely = 0;
-    const withHint = new EngineScheduler<string>((fields) => interrupts.push(fields), () => Date.now(), () => likely++);
+    const withHint = new EngineScheduler<string>((fields) => interrupts.push(fields), { now: () => Date.now(), stopLikely: () => likely++ });
     withHint.take('a');
     withHint.cancel('a');
     expect(likely).toBe(0);
