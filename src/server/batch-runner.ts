@@ -194,9 +194,13 @@ export class BatchRunner<S extends BatchSession> {
             await this.afterBatch('I');
             return;
           }
-          // statement_timeout and cancel reach the batch from here on, its preparation included: that may
-          // wait in the engine behind batches sent before it (pipelined ones).
-          scheduler.startRun(session, durationSettingMs(session.settings, 'statement_timeout'));
+          // A cancel reaches the batch from here on. statement_timeout counts from after a reopen the engine
+          // may still be busy with (another stop's: Postgres has nothing like it, and a client's next statement
+          // after its own timeout must not pay for it), its preparation included: that may wait in the engine
+          // behind batches sent before it (pipelined ones), as a statement waits for a lock in Postgres.
+          scheduler.startRun(session, 0);
+          await engine.reopened();
+          scheduler.timeRun(session, durationSettingMs(session.settings, 'statement_timeout'));
           await this.prepareEngine(batch.usesUnnamed);
           const detach = this.mayDetach(batch);
           const sent = engine.execStream(concatBytes(batch.parts), (chunk) => output.push(chunk), { owner: session, detached: detach });

@@ -134,6 +134,12 @@ export class EngineScheduler<S> {
     this.rearm();
   }
 
+  /** See SessionScheduler.timeRun. */
+  timeRun(session: S, statementTimeoutMs: number): void {
+    this.machine.timeRun(session, this.now(), statementTimeoutMs);
+    this.rearm();
+  }
+
   endRun(session: S): void {
     this.machine.endRun(session);
     this.runEnded(session);

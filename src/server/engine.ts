@@ -280,6 +280,11 @@ export class Engine<S> {
     this.catalogInstalled = true;
   }
 
+  /** Resolves once the engine is not reopening after a stop (at once if it is not). */
+  async reopened(): Promise<void> {
+    while (this.restarting) await this.restarting;
+  }
+
   /** Whether PGlite was inside a transaction after the last batch. */
   isInTransaction(): boolean {
     return !this.dead && this.inTransaction;

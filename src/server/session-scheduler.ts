@@ -168,6 +168,12 @@ export class SessionScheduler<S> {
     this.runs.set(session, { statementDeadline: statementTimeoutMs > 0 ? now + statementTimeoutMs : null, stopped: false });
   }
 
+  /** `statementTimeoutMs` of a run not yet stopped counts from `now` instead (a wait it should not pay for is over). */
+  timeRun(session: S, now: number, statementTimeoutMs: number): void {
+    const run = this.runs.get(session);
+    if (run && !run.stopped) run.statementDeadline = statementTimeoutMs > 0 ? now + statementTimeoutMs : null;
+  }
+
   endRun(session: S): void {
     this.runs.delete(session);
     this.cancels.delete(session);

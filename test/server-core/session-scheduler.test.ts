@@ -10,6 +10,7 @@ import type { TransactionStatus } from '../../src/server/wire-messages.js';
  * - release | cancel | leave | end => effects
  * - begin | endRun                 a batch starts on the engine / leaves it
  * - run [st=<ms>]                  the batch is in the engine, with a statement_timeout
+ * - time [st=<ms>]                 its statement_timeout counts from now instead
  * - settle <I|T|E> [mid]           => true if it keeps the engine (`mid`: no ReadyForQuery yet)
  * - parse [stale]                  route a parse-only batch (`stale`: its statements predate a restart)
  * - tick (session `-`)             => effects due
@@ -112,6 +113,16 @@ const cases: Case[] = [
   {
     name: 'statement_timeout stops a running batch at its deadline, once',
     steps: ['0 a take => true', '0 a begin', '5 a run st=1000', '1004 - tick => -', '1005 - tick => interrupt a statement-timeout', '3000 - tick => -'],
+    next: null,
+  },
+  {
+    name: 'a run timed later (after a reopen it waited for) counts its statement_timeout from then; a cancel meanwhile still stops it',
+    steps: ['0 a take => true', '0 a begin', '0 a run', '400 a time st=100', '499 - tick => -', '500 - tick => interrupt a statement-timeout'],
+    next: null,
+  },
+  {
+    name: 'a stopped run is not timed again',
+    steps: ['0 a take => true', '0 a begin', '0 a run', '0 a cancel', `${CANCEL_GRACE_MS} - tick => interrupt a canceled`, '200 a time st=50', '1000 - tick => -'],
     next: null,
   },
   { name: 'a run that ends in time leaves no deadline', steps: ['0 a take => true', '0 a begin', '0 a run st=1000', '10 a endRun', '2000 - tick => -'], next: null },
@@ -286,6 +297,9 @@ function play(scheduler: SessionScheduler<string>, step: ReturnType<typeof parse
       return '-';
     case 'run':
       scheduler.startRun(who, at, limit(args, 'st'));
+      return '-';
+    case 'time':
+      scheduler.timeRun(who, at, limit(args, 'st'));
       return '-';
     case 'endRun':
       scheduler.endRun(who);
