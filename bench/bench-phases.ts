@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { measureCancel, type CancelTimes } from './cancel-latency.js';
 import path from 'node:path';
 import { initNativeCluster, startNativeServer, type NativeInstall } from './native-postgres.js';
 import { runPgbench, type PgbenchRun, type PgbenchWorkload } from './pgbench-runner.js';
@@ -73,6 +74,16 @@ export async function measureSelect1(ctx: PhaseContext, urls: SideUrls, count: n
   for (const side of ['ppg', 'native'] as const) {
     const url = urls[side];
     if (url) result[side] = await ctx.attempt(`round ${round} ${side} select 1 ×${count}`, () => sequentialRoundTrips(url, count, () => 'select 1'));
+  }
+  return result;
+}
+
+/** `samples` cancels of a running statement (cancel-latency.ts), ppg-dev then native. */
+export async function measureCancels(ctx: PhaseContext, urls: SideUrls, samples: number, round: number): Promise<Record<Side, CancelTimes | null>> {
+  const result: Record<Side, CancelTimes | null> = { ppg: null, native: null };
+  for (const side of ['ppg', 'native'] as const) {
+    const url = urls[side];
+    if (url) result[side] = await ctx.attempt(`round ${round} ${side} cancel ×${samples}`, () => measureCancel(url, samples));
   }
   return result;
 }

@@ -1,4 +1,5 @@
 import type { Side, StartupTimes } from './bench-phases.js';
+import type { CancelTimes } from './cancel-latency.js';
 import type { PgbenchRun, PgbenchWorkload } from './pgbench-runner.js';
 import { formatNumber, formatPercent, formatTable, rowCollector, verdict, type ReportRow } from './report-table.js';
 import { medianOf, type LatencySummary } from './stats.js';
@@ -12,6 +13,7 @@ export interface RoundResult {
   round: number;
   startup: StartupTimes | null;
   select1: Record<Side, LatencySummary | null> | null;
+  cancel: Record<Side, CancelTimes | null> | null;
   pgbench: Record<string, Record<Side, PgbenchRun | null>> | null;
   wire: WireOverheadCase[] | null;
   /** The raw-frame client's `select 1` against native PostgreSQL: what TCP plus a native backend cost. */
@@ -28,6 +30,7 @@ const TARGETS = {
   tpcbC4: 0.8,
   select1Latency: 3,
   wireOverhead: 0.2,
+  cancelToNextQueryMs: 500,
 };
 
 function both(values: (side: Side) => (number | null | undefined)[]): Record<Side, number | null> {
@@ -76,6 +79,14 @@ export function summarize(
   row('select 1 round trip, mean (ms)', meanLatency, 3, `≤ ${TARGETS.select1Latency}× native`, latencyRatio === null ? null : latencyRatio <= TARGETS.select1Latency);
   row('select 1 round trip, median (ms)', latency((s) => s.medianMs), 3);
   row('select 1 round trip, p95 (ms)', latency((s) => s.p95Ms), 3);
+
+  const cancel = (pick: (c: CancelTimes) => number) => both((side) => rounds.map((r) => {
+    const times = r.cancel?.[side];
+    return times ? pick(times) : null;
+  }));
+  const nextQuery = cancel((c) => c.nextQueryMs);
+  row('cancel 1 s into pg_sleep(60): 57014 arrives (ms)⁵', cancel((c) => c.errorMs), 0);
+  row('  … the canceled client\'s next select 1 answered (ms)', nextQuery, 0, `≤ ${TARGETS.cancelToNextQueryMs} on ppg-dev`, nextQuery.ppg === null ? null : nextQuery.ppg <= TARGETS.cancelToNextQueryMs);
 
   const startup = (pick: (s: StartupTimes, side: Side) => number | null) => both((side) => rounds.map((r) => (r.startup ? pick(r.startup, side) : null)));
   row('cold start, new data dir (ms)¹', startup((s, side) => (side === 'ppg' ? s.ppgColdMs : s.nativeColdMs)), 0);

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.js';
-import { measurePgbench, measureSelect1, measureStartup, type PhaseContext, type SideUrls } from './bench-phases.js';
+import { measureCancels, measurePgbench, measureSelect1, measureStartup, type PhaseContext, type SideUrls } from './bench-phases.js';
 import { renderSummary, summarize, type OneOffs, type RoundResult } from './bench-summary.js';
 import { cleanupAll, cleanupOnSignals, isStopping, trackTempDir } from './cleanup.js';
 import { findNativePostgres, handOver, initNativeCluster, startNativeServer, type NativeInstall, type NativeServer } from './native-postgres.js';
@@ -21,6 +21,8 @@ import { measureInProcess, measureWireOverhead } from './wire-overhead.js';
 import { measureWorkflow, type WorkflowResult } from './workflow-bench.js';
 
 const failures: string[] = [];
+/** Cancels per side and round: each takes a second or more. */
+const CANCEL_SAMPLES = 3;
 
 function progress(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -103,10 +105,11 @@ async function run(options: BenchOptions): Promise<void> {
   const workloads = pgbenchWorkloads(options.durationSeconds);
   const rounds: RoundResult[] = [];
   for (let round = 1; round <= (options.workflowOnly ? 0 : options.rounds); round++) {
-    const result: RoundResult = { round, startup: null, select1: null, pgbench: null, wire: null, nativeRawSelect1: null };
+    const result: RoundResult = { round, startup: null, select1: null, cancel: null, pgbench: null, wire: null, nativeRawSelect1: null };
     rounds.push(result);
     result.startup = await measureStartup(ctx, round);
     result.select1 = await measureSelect1(ctx, urls, options.roundTrips, round);
+    result.cancel = await measureCancels(ctx, urls, CANCEL_SAMPLES, round);
     if (ppgMain && oneOffs.pgbenchInitMs.ppg !== null && oneOffs.firstEverStartMs !== null) {
       result.wire = await attempt(`round ${round} wire overhead`, async () => {
         const inProcess = await measureInProcess(path.join(firstRoot, 'postgres'), options.roundTrips);
@@ -157,6 +160,8 @@ async function run(options: BenchOptions): Promise<void> {
     `⁴ the built CLI (ppg dev …) as a child process, from spawn until a new connection answers select 1; instance filled to ≥ ${options.workflowDataMb} MB${options.quick ? ' (--quick)' : ''}.`,
     '  Reset, restore and branch of a running instance run inside its daemon (quiesced, not restarted); the stop + start row is',
     '  what a restart would cost, through two commands (one Node start-up more than inside one command).',
+    `⁵ pg_cancel_backend from a second connection, times from that call (median of ${CANCEL_SAMPLES} per round). ppg-dev ends the engine thread`,
+    '  and reopens the database (only after a 100 ms grace for a statement about to finish); native interrupts its backend.',
     'wire overhead: the same statements one at a time — PGlite execProtocolRaw in a child process vs TCP to ppg-dev with a',
     '  raw-frame client ("wire µs"; "via pg µs" = the same through the pg client). "latency +" compares median times,',
     '  "CPU +" the server process\' CPU per query with the in-process CPU per call (median over rounds each).',

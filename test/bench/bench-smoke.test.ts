@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/bench-options.js';
 import { parsePgbenchOutput } from '../../bench/pgbench-output.js';
 import { formatTable, rowCollector } from '../../bench/report-table.js';
+import { summarize, type RoundResult } from '../../bench/bench-summary.js';
 import { percentile, summarizeLatencies } from '../../bench/stats.js';
 import { warmHandoutVerdict } from '../../bench/workflow-summary.js';
 
@@ -73,6 +74,17 @@ describe('bench options and helpers', () => {
       { metric: 'b (ms)', ppg: '1.0', native: 'n/a', ratio: 'n/a', target: '', verdict: '' },
     ]);
     expect(figures['a (ms)']).toEqual({ ppg: 50, native: 100, ratio: 0.5, target: '≤ 1×', result: 'PASS' });
+  });
+
+  it('cancel rows: medians over rounds, and the next-query target judged on ppg-dev alone', () => {
+    const round = (r: number, ppgNext: number): RoundResult => ({
+      round: r, startup: null, select1: null, pgbench: null, wire: null, nativeRawSelect1: null,
+      cancel: { ppg: { errorMs: 110, nextQueryMs: ppgNext, samples: 3 }, native: { errorMs: 2, nextQueryMs: 3, samples: 3 } },
+    });
+    const oneOffs = { firstEverStartMs: null, pgbenchInitMs: { ppg: null, native: null } };
+    const next = (rounds: RoundResult[]) => summarize(rounds, oneOffs, [], 'native', null).figures["… the canceled client's next select 1 answered (ms)"];
+    expect(next([round(1, 340), round(2, 900), round(3, 360)])).toMatchObject({ ppg: 360, native: 3, result: 'PASS' });
+    expect(next([round(1, 640), round(2, 520)])).toMatchObject({ ppg: 580, result: 'FAIL' });
   });
 
   it('--load runs 60 s with 200 clients unless told otherwise', () => {
