@@ -303,15 +303,8 @@ export class Engine<S> {
    * Returns false if nothing can be stopped (no `session` and nothing running, or the engine is closing or dead).
    */
   interrupt(fields: ErrorFields, session?: S): boolean {
-    if (this.dead || this.closing) return false;
-    if (this.restarting) {
-      if (session === undefined) return false;
-      const mine = this.afterRestart.filter((r) => r.owner === session);
-      if (mine.length === 0) this.stopsDue.set(session, fields);
-      this.afterRestart = this.afterRestart.filter((r) => r.owner !== session);
-      for (const request of mine) request.reject(new EngineInterruptedError(fields));
-      return true;
-    }
+    if (this.dead || this.closing || (this.restarting && session === undefined)) return false;
+    if (session !== undefined && this.withdrawQueued(session, fields)) return true;
     const index = session === undefined ? (this.pending.length > 0 ? 0 : -1) : this.pending.findIndex((r) => r.owner === session && !r.withdrawn);
     if (index < 0) {
       if (session === undefined) return false;
@@ -330,6 +323,15 @@ export class Engine<S> {
       return true;
     }
     this.stopHead(fields);
+    return true;
+  }
+
+  /** Refuses `session`'s requests that wait for a reopen, unsent; false if it has none. */
+  private withdrawQueued(session: S, fields: ErrorFields): boolean {
+    const mine = this.afterRestart.filter((r) => r.owner === session);
+    if (mine.length === 0) return false;
+    this.afterRestart = this.afterRestart.filter((r) => r.owner !== session);
+    for (const request of mine) request.reject(new EngineInterruptedError(fields));
     return true;
   }
 

@@ -135,8 +135,8 @@ export class SessionScheduler<S> {
     this.waiters.push({
       session,
       behind,
-      statementDeadline: limits.statementTimeoutMs > 0 ? now + limits.statementTimeoutMs : null,
-      lockDeadline: limits.lockWaitTimeoutMs > 0 ? now + limits.lockWaitTimeoutMs : null,
+      statementDeadline: deadline(now, limits.statementTimeoutMs),
+      lockDeadline: deadline(now, limits.lockWaitTimeoutMs),
     });
   }
 
@@ -165,13 +165,13 @@ export class SessionScheduler<S> {
 
   /** The batch is now in the engine; `statementTimeoutMs` (0 = none) counts from here. */
   startRun(session: S, now: number, statementTimeoutMs: number): void {
-    this.runs.set(session, { statementDeadline: statementTimeoutMs > 0 ? now + statementTimeoutMs : null, stopped: false });
+    this.runs.set(session, { statementDeadline: deadline(now, statementTimeoutMs), stopped: false });
   }
 
   /** `statementTimeoutMs` of a run not yet stopped counts from `now` instead (a wait it should not pay for is over). */
   timeRun(session: S, now: number, statementTimeoutMs: number): void {
     const run = this.runs.get(session);
-    if (run && !run.stopped) run.statementDeadline = statementTimeoutMs > 0 ? now + statementTimeoutMs : null;
+    if (run && !run.stopped) run.statementDeadline = deadline(now, statementTimeoutMs);
   }
 
   endRun(session: S): void {
@@ -315,3 +315,8 @@ export class SessionScheduler<S> {
 }
 
 const NO_LIMITS: WaitLimits = { statementTimeoutMs: 0, lockWaitTimeoutMs: 0 };
+
+/** When a limit of `ms` (0 = none) that starts at `now` runs out, or null. */
+function deadline(now: number, ms: number): number | null {
+  return ms > 0 ? now + ms : null;
+}
