@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { measureCancel, type CancelTimes } from './cancel-latency.js';
 import path from 'node:path';
+import { measureCancel, type CancelTimes } from './cancel-latency.js';
 import { initNativeCluster, startNativeServer, type NativeInstall } from './native-postgres.js';
 import { runPgbench, type PgbenchRun, type PgbenchWorkload } from './pgbench-runner.js';
 import { sequentialRoundTrips } from './pg-round-trips.js';
@@ -68,24 +68,24 @@ export interface SideUrls {
   native: string | null;
 }
 
-/** `count` sequential `select 1` round trips on one connection, ppg-dev then native. */
-export async function measureSelect1(ctx: PhaseContext, urls: SideUrls, count: number, round: number): Promise<Record<Side, LatencySummary | null>> {
-  const result: Record<Side, LatencySummary | null> = { ppg: null, native: null };
+/** `measure` on ppg-dev, then on native (each side that has a server); a failed side is null. */
+async function eachSide<T>(ctx: PhaseContext, urls: SideUrls, label: (side: Side) => string, measure: (url: string) => Promise<T>): Promise<Record<Side, T | null>> {
+  const result: Record<Side, T | null> = { ppg: null, native: null };
   for (const side of ['ppg', 'native'] as const) {
     const url = urls[side];
-    if (url) result[side] = await ctx.attempt(`round ${round} ${side} select 1 ×${count}`, () => sequentialRoundTrips(url, count, () => 'select 1'));
+    if (url) result[side] = await ctx.attempt(label(side), () => measure(url));
   }
   return result;
 }
 
+/** `count` sequential `select 1` round trips on one connection, ppg-dev then native. */
+export function measureSelect1(ctx: PhaseContext, urls: SideUrls, count: number, round: number): Promise<Record<Side, LatencySummary | null>> {
+  return eachSide(ctx, urls, (side) => `round ${round} ${side} select 1 ×${count}`, (url) => sequentialRoundTrips(url, count, () => 'select 1'));
+}
+
 /** `samples` cancels of a running statement (cancel-latency.ts), ppg-dev then native. */
-export async function measureCancels(ctx: PhaseContext, urls: SideUrls, samples: number, round: number): Promise<Record<Side, CancelTimes | null>> {
-  const result: Record<Side, CancelTimes | null> = { ppg: null, native: null };
-  for (const side of ['ppg', 'native'] as const) {
-    const url = urls[side];
-    if (url) result[side] = await ctx.attempt(`round ${round} ${side} cancel ×${samples}`, () => measureCancel(url, samples));
-  }
-  return result;
+export function measureCancels(ctx: PhaseContext, urls: SideUrls, samples: number, round: number): Promise<Record<Side, CancelTimes | null>> {
+  return eachSide(ctx, urls, (side) => `round ${round} ${side} cancel ×${samples}`, (url) => measureCancel(url, samples));
 }
 
 /** Each pgbench workload on ppg-dev, then on native. */

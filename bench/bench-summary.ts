@@ -37,6 +37,14 @@ function both(values: (side: Side) => (number | null | undefined)[]): Record<Sid
   return { ppg: medianOf(values('ppg')), native: medianOf(values('native')) };
 }
 
+/** Medians over the rounds of one figure of a per-side result (a round or side without it is left out). */
+function perRound<T>(rounds: readonly RoundResult[], result: (r: RoundResult) => Record<Side, T | null> | null, pick: (t: T) => number): Record<Side, number | null> {
+  return both((side) => rounds.map((r) => {
+    const value = result(r)?.[side];
+    return value ? pick(value) : null;
+  }));
+}
+
 function ratio(values: Record<Side, number | null>): number | null {
   return values.ppg !== null && values.native ? values.ppg / values.native : null;
 }
@@ -70,20 +78,14 @@ export function summarize(
     }
   }
 
-  const latency = (pick: (s: LatencySummary) => number) => both((side) => rounds.map((r) => {
-    const summary = r.select1?.[side];
-    return summary ? pick(summary) : null;
-  }));
+  const latency = (pick: (s: LatencySummary) => number) => perRound(rounds, (r) => r.select1, pick);
   const meanLatency = latency((s) => s.meanMs);
   const latencyRatio = ratio(meanLatency);
   row('select 1 round trip, mean (ms)', meanLatency, 3, `≤ ${TARGETS.select1Latency}× native`, latencyRatio === null ? null : latencyRatio <= TARGETS.select1Latency);
   row('select 1 round trip, median (ms)', latency((s) => s.medianMs), 3);
   row('select 1 round trip, p95 (ms)', latency((s) => s.p95Ms), 3);
 
-  const cancel = (pick: (c: CancelTimes) => number) => both((side) => rounds.map((r) => {
-    const times = r.cancel?.[side];
-    return times ? pick(times) : null;
-  }));
+  const cancel = (pick: (c: CancelTimes) => number) => perRound(rounds, (r) => r.cancel, pick);
   const nextQuery = cancel((c) => c.nextQueryMs);
   row('cancel 1 s into pg_sleep(60): 57014 arrives (ms)⁵', cancel((c) => c.errorMs), 0);
   row('  … the canceled client\'s next select 1 answered (ms)', nextQuery, 0, `≤ ${TARGETS.cancelToNextQueryMs} on ppg-dev`, nextQuery.ppg === null ? null : nextQuery.ppg <= TARGETS.cancelToNextQueryMs);
