@@ -32,6 +32,16 @@ describe('engines prepared ahead of their open', () => {
     return dataRows(await engine.execQuery('select v from marker order by v'));
   }
 
+  /** Opens `dataDir` (taking a thread prepared for it, if any), reads `marker`, and closes it again. */
+  async function markerAt(dataDir: string): Promise<(string | null)[][]> {
+    const engine = await Engine.open<string>('postgres', dataDir);
+    try {
+      return await marker(engine);
+    } finally {
+      await engine.close();
+    }
+  }
+
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ppg-dev-prepared-'));
     first = await databaseWith('first', 'first');
@@ -45,12 +55,7 @@ describe('engines prepared ahead of their open', () => {
     const target = path.join(dir, 'placed-later');
     prepareEngine(target);
     await cp(second, target, { recursive: true });
-    const engine = await Engine.open<string>('postgres', target);
-    try {
-      expect(await marker(engine)).toEqual([['second']]);
-    } finally {
-      await engine.close();
-    }
+    expect(await markerAt(target)).toEqual([['second']]);
   });
 
   it('closeAndPrepare keeps committed data, drops the open transaction, and the next open serves the swapped folder', async () => {
@@ -69,23 +74,13 @@ describe('engines prepared ahead of their open', () => {
     await engine.closeAndPrepare();
     await rm(target, { recursive: true });
     await cp(second, target, { recursive: true });
-    engine = await Engine.open<string>('postgres', target);
-    try {
-      expect(await marker(engine)).toEqual([['second']]);
-    } finally {
-      await engine.close();
-    }
+    expect(await markerAt(target)).toEqual([['second']]);
   });
 
   it('an open of another data directory does not take a prepared thread, and endPrepared ends it', async () => {
     const target = path.join(dir, 'never-opened');
     prepareEngine(target);
-    const engine = await Engine.open<string>('postgres', first);
-    try {
-      expect(await marker(engine)).toEqual([['first']]);
-    } finally {
-      await engine.close();
-    }
+    expect(await markerAt(first)).toEqual([['first']]);
     await endPrepared(target);
     // Nothing is prepared for it any more: an open now starts its own thread and fails on the missing folder.
     await expect(Engine.open<string>('postgres', target)).rejects.toThrow(/PG_VERSION/);
